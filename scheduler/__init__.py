@@ -1,0 +1,1 @@
+"""Feed polling: fetch, parse, politeness, backoff and near-duplicate detection."""

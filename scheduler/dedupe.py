@@ -1,0 +1,110 @@
+"""Spot the same dispatch across feeds: exact fingerprints and MinHash near-duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+NUM_PERM = 128
+BANDS = 32
+SHINGLE = 3
+DUPLICATE_THRESHOLD = 0.45
+_PRIME = (1 << 61) - 1
+_MASK = (1 << 64) - 1
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case words without accents or punctuation: what survives a light rewrite."""
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(text))
+
+
+def exact_fingerprint(text: str) -> str:
+    """sha256 hex of the normalised text: equal for the same words, whatever the markup."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[str]:
+    """Overlapping word n-grams of the normalised text (the whole text if it is shorter)."""
+    words = normalise_text(text).split()
+    if len(words) <= size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def _hash64(value: str) -> int:
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _coefficients(num_perm: int, seed: int) -> list[tuple[int, int]]:
+    out = []
+    for i in range(num_perm):
+        digest = hashlib.sha256(f"veille-minhash:{seed}:{i}".encode()).digest()
+        a = int.from_bytes(digest[:8], "big") % (_PRIME - 1) + 1
+        b = int.from_bytes(digest[8:16], "big") % _PRIME
+        out.append((a, b))
+    return out
+
+
+_COEFFS: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+
+def minhash(
+    text_or_shingles: str | Iterable[str], num_perm: int = NUM_PERM, seed: int = 1
+) -> tuple[int, ...]:
+    """MinHash signature (num_perm ints) estimating the Jaccard similarity of word shingles."""
+    grams = shingles(text_or_shingles) if isinstance(text_or_shingles, str) else text_or_shingles
+    hashes = [_hash64(g) for g in set(grams)]
+    if not hashes:
+        return tuple([_MASK] * num_perm)
+    coeffs = _COEFFS.setdefault((num_perm, seed), _coefficients(num_perm, seed))
+    return tuple(min((a * h + b) % _PRIME for h in hashes) for a, b in coeffs)
+
+
+def similar(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of two signatures: the share of equal positions."""
+    if len(sig_a) != len(sig_b) or not sig_a:
+        raise ValueError("signatures must be non-empty and of the same length")
+    return sum(1 for x, y in zip(sig_a, sig_b, strict=True) if x == y) / len(sig_a)
+
+
+def is_near_duplicate(
+    sig_a: Sequence[int], sig_b: Sequence[int], threshold: float = DUPLICATE_THRESHOLD
+) -> bool:
+    """True when two texts look like the same dispatch lightly rewritten."""
+    return similar(sig_a, sig_b) >= threshold
+
+
+def band_keys(signature: Sequence[int], bands: int = BANDS) -> list[str]:
+    """LSH bucket keys: texts sharing any key are candidates (store these, index them)."""
+    if len(signature) % bands:
+        raise ValueError(f"signature length {len(signature)} is not divisible by {bands} bands")
+    rows = len(signature) // bands
+    keys = []
+    for band in range(bands):
+        chunk = signature[band * rows : (band + 1) * rows]
+        digest = hashlib.blake2b(struct.pack(f">{rows}Q", *chunk), digest_size=8).hexdigest()
+        keys.append(f"{band:02d}:{digest}")
+    return keys
+
+
+def signature_to_bytes(signature: Sequence[int]) -> bytes:
+    """Compact storage of a signature (8 bytes per value)."""
+    return struct.pack(f">{len(signature)}Q", *signature)
+
+
+def signature_from_bytes(data: bytes) -> tuple[int, ...]:
+    """Inverse of signature_to_bytes."""
+    return struct.unpack(f">{len(data) // 8}Q", data)
+
+
+def candidate_threshold(bands: int = BANDS, num_perm: int = NUM_PERM) -> float:
+    """Similarity at which two texts become LSH candidates with probability about one half."""
+    rows = num_perm // bands
+    return float((1.0 / bands) ** (1.0 / rows))

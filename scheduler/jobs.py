@@ -1,0 +1,144 @@
+"""Polling and delivery timing with APScheduler, and where new items go: in-process or Celery.
+
+The embedded service runs everything in this process; the scaled-out scheduler only polls and
+enqueues item ids for `veille worker` processes. Both call the same plain functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler.fetch import make_client
+from scheduler.poll import PollOutcome, poll_feeds, snapshots, sync_feeds, user_feed_ids
+from scheduler.schedule import PollPolicy
+from veille.models import utcnow
+from veille.settings import Settings
+from worker.context import Runtime
+from worker.outbox import deliver_due
+from worker.pipeline import process_items, unprocessed_item_ids
+
+log = logging.getLogger("veille.scheduler")
+
+
+class Dispatcher(Protocol):
+    """Where new item ids and due deliveries go."""
+
+    def items(self, item_ids: Sequence[int]) -> None: ...
+
+    def deliveries(self) -> None: ...
+
+
+@dataclass
+class InProcess:
+    """Embedded mode: process items and send alerts right here, in batches."""
+
+    runtime: Runtime
+
+    def items(self, item_ids: Sequence[int]) -> None:
+        """Extract the items (batched through spaCy) and deliver their alerts."""
+        pending = sorted(set(item_ids) | set(unprocessed_item_ids(self.runtime.sessions)))
+        if not pending:
+            return
+        ctx = self.runtime.pipeline()
+        for start in range(0, len(pending), 64):
+            process_items(ctx, pending[start : start + 64])
+            self.deliveries()
+
+    def deliveries(self) -> None:
+        """Send whatever is due in the outbox."""
+        deliver_due(self.runtime.sessions, self.runtime.channels)
+
+
+@dataclass
+class ViaCelery:
+    """Scaled-out mode: enqueue ids for Celery workers."""
+
+    def items(self, item_ids: Sequence[int]) -> None:
+        """One task per item id; the payload stays in the database."""
+        from worker.tasks import process_item_task
+
+        for item_id in item_ids:
+            process_item_task.delay(item_id)
+
+    def deliveries(self) -> None:
+        """Ask a worker to sweep the outbox for due retries."""
+        from worker.tasks import deliver_task
+
+        deliver_task.delay(None)
+
+
+def policy(settings: Settings) -> PollPolicy:
+    """The polling policy the settings describe."""
+    low = min(settings.min_interval, settings.poll_interval)
+    return PollPolicy(
+        default_interval=settings.poll_interval, min_interval=low,
+        max_interval=max(settings.max_interval, settings.poll_interval),
+    )
+
+
+def poll_cycle(
+    runtime: Runtime, dispatcher: Dispatcher, feed_ids: Sequence[int], only_due: bool = True
+) -> list[PollOutcome]:
+    """Poll the (due) feeds once, hand their new items to the dispatcher."""
+    settings = runtime.settings
+    feeds = snapshots(runtime.sessions, feed_ids, utcnow() if only_due else None)
+    outcomes: list[PollOutcome] = []
+    if feeds:
+        outcomes = asyncio.run(_poll(runtime, feeds, settings))
+    new_ids = [i for o in outcomes for i in o.new_item_ids]
+    if new_ids:
+        log.info("%d new items from %d feeds", len(new_ids), len(feeds))
+    dispatcher.items(new_ids)
+    return outcomes
+
+
+async def _poll(runtime: Runtime, feeds: list, settings: Settings) -> list[PollOutcome]:
+    from scheduler.politeness import HostLimiter
+
+    limiter = HostLimiter(
+        max_per_host=settings.per_host_connections, min_delay=settings.per_host_delay
+    )
+    async with make_client(
+        user_agent=settings.user_agent, timeout_connect=min(10.0, settings.fetch_timeout),
+        timeout_read=settings.fetch_timeout,
+    ) as client:
+        return await poll_feeds(
+            runtime.sessions, client, feeds, policy(settings), settings.max_feed_bytes, limiter
+        )
+
+
+def feeds_to_poll(runtime: Runtime) -> list[int]:
+    """The configured feeds (--feed or the TOML file), stored if new, and those users added."""
+    configured = sync_feeds(runtime.sessions, runtime.settings.feeds)
+    return configured + [i for i in user_feed_ids(runtime.sessions) if i not in configured]
+
+
+def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence = ()) -> None:
+    """Poll due feeds every few seconds and sweep the outbox, until interrupted."""
+    feed_ids = feeds_to_poll(runtime)
+    tick = max(1, min(5, runtime.settings.poll_interval))
+    sched = BlockingScheduler(timezone="UTC")
+    sched.add_job(
+        poll_cycle, "interval", seconds=tick, args=(runtime, dispatcher, feed_ids),
+        id="poll", max_instances=1, coalesce=True, next_run_time=utcnow(),
+    )
+    sched.add_job(
+        dispatcher.deliveries, "interval", seconds=max(5, tick), id="deliveries",
+        max_instances=1, coalesce=True,
+    )
+    for add in extra_jobs:
+        add(sched)
+    log.info(
+        "polling %d feeds (default interval %ss); Ctrl-C stops",
+        len(feed_ids), runtime.settings.poll_interval,
+    )
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")

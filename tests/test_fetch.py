@@ -1,0 +1,269 @@
+"""Fetching against a real local HTTP server (tests/feedserver.py): no mocks, loopback only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from feedserver import FeedServer, Route, html_page, http_date, rss_feed  # noqa: E402
+
+from scheduler.fetch import (  # noqa: E402
+    FetchRequest,
+    FetchResult,
+    FetchState,
+    fetch_feed,
+    make_client,
+    parse_max_age,
+    parse_retry_after,
+)
+
+FEED = rss_feed("Fil test", [("Premier titre", "Premier résumé"), ("Second", "Autre résumé")])
+UA = "VeilleTest/1.0 (+https://veille.example.org/contact)"
+
+
+@pytest.fixture
+def srv() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        yield server
+
+
+def fetch(url: str, state: FetchState | None = None, **kw: Any) -> FetchResult:
+    """Run one fetch with a fresh client (short timeouts so the suite stays fast)."""
+    read = kw.pop("timeout_read", 2.0)
+
+    async def go() -> FetchResult:
+        async with make_client(user_agent=UA, timeout_connect=2.0, timeout_read=read) as client:
+            return await fetch_feed(client, url, state, **kw)
+
+    return asyncio.run(go())
+
+
+def test_200_then_304_with_etag(srv: FeedServer) -> None:
+    srv.route("/feed.xml", body=FEED, etag='"v1"', cache_control="public, max-age=120")
+    first = fetch(srv.url("/feed.xml"))
+    assert first.kind == "ok" and first.status == 200
+    assert first.body == FEED and first.etag == '"v1"' and first.max_age == 120
+    second = fetch(srv.url("/feed.xml"), first.state)
+    assert second.kind == "not_modified" and second.status == 304 and second.body == b""
+    assert second.etag == '"v1"'
+    log = srv.requests_for("/feed.xml")
+    assert "if-none-match" not in log[0].headers
+    assert log[1].headers["if-none-match"] == '"v1"'
+    assert log[0].headers["user-agent"] == UA
+
+
+def test_last_modified_conditional(srv: FeedServer) -> None:
+    stamp = http_date(time.time() - 3600)
+    srv.route("/lm.xml", body=FEED, last_modified=stamp)
+    first = fetch(srv.url("/lm.xml"))
+    assert first.kind == "ok" and first.last_modified == stamp
+    second = fetch(srv.url("/lm.xml"), FetchState(last_modified=stamp))
+    assert second.kind == "not_modified" and second.last_modified == stamp
+    assert srv.requests_for("/lm.xml")[1].headers["if-modified-since"] == stamp
+
+
+def test_changed_feed_is_fetched_again(srv: FeedServer) -> None:
+    srv.route("/feed.xml", body=FEED, etag='"v1"')
+    first = fetch(srv.url("/feed.xml"))
+    srv.update("/feed.xml", body=FEED + b"\n", etag='"v2"')
+    second = fetch(srv.url("/feed.xml"), first.state)
+    assert second.kind == "ok" and second.etag == '"v2"'
+
+
+@pytest.mark.parametrize("code", [301, 308])
+def test_permanent_redirect_reports_new_url(srv: FeedServer, code: int) -> None:
+    srv.redirect("/old.xml", "/new.xml", status=code)
+    srv.route("/new.xml", body=FEED)
+    res = fetch(srv.url("/old.xml"))
+    assert res.kind == "ok" and res.body == FEED
+    assert res.permanent_redirect_to == srv.url("/new.xml")
+    assert res.final_url == srv.url("/new.xml")
+
+
+@pytest.mark.parametrize("code", [302, 307])
+def test_temporary_redirect_keeps_url(srv: FeedServer, code: int) -> None:
+    srv.redirect("/tmp.xml", srv.url("/elsewhere.xml"), status=code)
+    srv.route("/elsewhere.xml", body=FEED)
+    res = fetch(srv.url("/tmp.xml"))
+    assert res.kind == "ok" and res.permanent_redirect_to is None
+    assert res.final_url == srv.url("/elsewhere.xml")
+
+
+def test_permanent_then_temporary_keeps_only_permanent_hop(srv: FeedServer) -> None:
+    srv.redirect("/a", "/b", status=301)
+    srv.redirect("/b", "/c", status=302)
+    srv.route("/c", body=FEED)
+    res = fetch(srv.url("/a"))
+    assert res.kind == "ok" and res.permanent_redirect_to == srv.url("/b")
+
+
+def test_redirect_loop_is_an_error(srv: FeedServer) -> None:
+    srv.redirect("/x", "/y", status=302)
+    srv.redirect("/y", "/x", status=302)
+    res = fetch(srv.url("/x"))
+    assert res.kind == "error" and "redirect loop" in (res.error or "")
+
+
+def test_conditional_headers_follow_redirects(srv: FeedServer) -> None:
+    srv.redirect("/old.xml", "/new.xml", status=301)
+    srv.route("/new.xml", body=FEED, etag='"e"')
+    res = fetch(srv.url("/old.xml"), FetchState(etag='"e"'))
+    assert res.kind == "not_modified" and res.permanent_redirect_to == srv.url("/new.xml")
+
+
+def test_410_is_gone(srv: FeedServer) -> None:
+    srv.route("/gone.xml", status=410, body=b"bye", content_type="text/plain")
+    res = fetch(srv.url("/gone.xml"))
+    assert res.kind == "gone" and res.status == 410 and "410" in (res.error or "")
+
+
+def test_404_is_error_not_gone(srv: FeedServer) -> None:
+    res = fetch(srv.url("/missing.xml"))
+    assert res.kind == "error" and res.status == 404
+    assert res.error == "HTTP 404 Not Found (client error)"
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_retry_after_seconds(srv: FeedServer, code: int) -> None:
+    srv.route("/busy.xml", status=code, retry_after=120, body=b"slow down")
+    res = fetch(srv.url("/busy.xml"))
+    assert res.kind == "error" and res.status == code and res.retry_after == 120
+    assert str(code) in (res.error or "") and "retry after 120 s" in (res.error or "")
+
+
+def test_retry_after_http_date(srv: FeedServer) -> None:
+    srv.route("/busy.xml", status=503, retry_after=http_date(time.time() + 600))
+    res = fetch(srv.url("/busy.xml"))
+    assert res.retry_after is not None and 590 <= res.retry_after <= 600
+
+
+def test_header_parsers() -> None:
+    assert parse_retry_after("30") == 30
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == 60
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=2e9) == 0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert parse_max_age("public, max-age=300, must-revalidate") == 300
+    assert parse_max_age("s-maxage=20") is None and parse_max_age("no-cache") is None
+
+
+def test_read_timeout(srv: FeedServer) -> None:
+    srv.route("/slow.xml", body=FEED, delay=3.0)
+    started = time.monotonic()
+    res = fetch(srv.url("/slow.xml"), timeout_read=0.3)
+    assert time.monotonic() - started < 2.0
+    assert res.kind == "error" and res.error is not None
+    assert res.error.startswith("timeout:") and "read timeout" in res.error
+
+
+def test_total_deadline(srv: FeedServer) -> None:
+    srv.route("/slow.xml", body=FEED, delay=3.0)
+    res = fetch(srv.url("/slow.xml"), timeout_read=10.0, total_timeout=0.3)
+    assert res.kind == "error" and (res.error or "").startswith("timeout:")
+
+
+def test_connection_refused() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    res = fetch(f"http://127.0.0.1:{port}/feed.xml")
+    assert res.kind == "error" and "connection refused" in (res.error or "")
+
+
+def test_dns_failure() -> None:
+    res = fetch("http://no-such-host.invalid/feed.xml")
+    assert res.kind == "error" and "DNS lookup failed" in (res.error or "")
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_body_over_cap(srv: FeedServer, chunked: bool) -> None:
+    srv.route("/huge.xml", body_size=11 * 1024 * 1024, chunked=chunked)
+    res = fetch(srv.url("/huge.xml"))
+    assert res.kind == "error" and res.error == "response larger than 10 MB cap"
+
+
+def test_small_cap_message(srv: FeedServer) -> None:
+    srv.route("/feed.xml", body=FEED)
+    res = fetch(srv.url("/feed.xml"), max_bytes=100)
+    assert res.error == "response larger than 100 bytes cap"
+
+
+def test_gzip_is_decoded_and_cap_counts_decoded_bytes(srv: FeedServer) -> None:
+    srv.route("/gz.xml", body=FEED, gzip=True)
+    res = fetch(srv.url("/gz.xml"))
+    assert res.kind == "ok" and res.body == FEED
+    assert "gzip" in srv.requests_for("/gz.xml")[0].headers["accept-encoding"]
+    bomb = b"<rss>" + b" " * 2_000_000 + b"</rss>"
+    srv.route("/bomb.xml", body=bomb, gzip=True)
+    assert fetch(srv.url("/bomb.xml"), max_bytes=1_000_000).kind == "error"
+
+
+def test_wrong_content_type_still_fetched(srv: FeedServer) -> None:
+    srv.route("/feed.txt", body=FEED, content_type="text/plain")
+    res = fetch(srv.url("/feed.txt"))
+    assert res.kind == "ok" and res.content_type == "text/plain"
+
+
+def test_html_page_is_fetched_ok(srv: FeedServer) -> None:
+    srv.route("/page", body=html_page("Accueil", alternate="/rss.xml"), content_type="text/html")
+    res = fetch(srv.url("/page"))
+    assert res.kind == "ok" and b"alternate" in res.body
+
+
+def test_sequence_of_answers(srv: FeedServer) -> None:
+    srv.sequence("/flaky.xml", [Route(status=503, retry_after=5), Route(body=FEED)])
+    assert fetch(srv.url("/flaky.xml")).kind == "error"
+    assert fetch(srv.url("/flaky.xml")).kind == "ok"
+    assert fetch(srv.url("/flaky.xml")).kind == "ok"
+
+
+def test_local_file_and_file_url(tmp_path: Path) -> None:
+    path = tmp_path / "flux local.xml"
+    path.write_bytes(FEED)
+    first = fetch(str(path))
+    assert first.kind == "ok" and first.body == FEED and first.etag
+    again = fetch(str(path), first.state)
+    assert again.kind == "not_modified" and again.etag == first.etag
+    as_url = fetch(path.as_uri(), first.state)
+    assert as_url.kind == "not_modified"
+    path.write_bytes(FEED + b"<!-- changed -->")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 5_000_000_000))
+    changed = fetch(path.as_uri(), first.state)
+    assert changed.kind == "ok" and changed.etag != first.etag
+
+
+def test_local_file_errors(tmp_path: Path) -> None:
+    missing = fetch(str(tmp_path / "absent.xml"))
+    assert missing.kind == "error" and "file not found" in (missing.error or "")
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"x" * 2048)
+    assert fetch(str(big), max_bytes=1024).error == "response larger than 1024 bytes cap"
+
+
+def test_unsupported_scheme() -> None:
+    res = fetch("ftp://example.org/feed.xml")
+    assert res.kind == "error" and "unsupported" in (res.error or "")
+
+
+def test_client_is_reused_across_fetches(srv: FeedServer) -> None:
+    srv.route("/a.xml", body=FEED)
+
+    async def go() -> list[FetchResult]:
+        async with make_client() as client:
+            assert isinstance(client, httpx.AsyncClient)
+            reqs = [FetchRequest(srv.url("/a.xml")) for _ in range(5)]
+            return [await fetch_feed(client, r.url, r.state) for r in reqs]
+
+    assert all(r.kind == "ok" for r in asyncio.run(go()))
+    assert "VeilleBot" in srv.requests_for("/a.xml")[0].headers["user-agent"]

@@ -1,0 +1,133 @@
+"""The service commands: run (all-in-one), poll --once, extract, scheduler, worker."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from veille.cli import build_settings, settings_options
+
+log = logging.getLogger("veille")
+
+
+def _announce(settings: Any) -> None:
+    mode = "embedded (tasks in-process)" if settings.embedded else f"broker {settings.broker_url}"
+    log.info("database %s; %s; %d feeds", settings.database_url, mode, len(settings.feeds))
+
+
+@click.command("run")
+@settings_options
+def run_cmd(**params: Any) -> None:
+    """Run the whole service: poll the feeds, extract statements, deliver alerts."""
+    from scheduler.jobs import InProcess, ViaCelery, run_forever
+    from worker.context import build_runtime
+
+    settings = build_settings(params)
+    _announce(settings)
+    runtime = build_runtime(settings)
+    dispatcher = InProcess(runtime) if settings.embedded else ViaCelery()
+    if not settings.embedded:
+        from worker.tasks import configure
+
+        configure(settings)
+    try:
+        run_forever(runtime, dispatcher)
+    finally:
+        runtime.close()
+
+
+@click.command("poll")
+@click.option("--once", is_flag=True, required=True, help="Poll every feed once, then exit.")
+@settings_options
+def poll_cmd(once: bool, **params: Any) -> None:
+    """Poll every feed once, process the new items, deliver the alerts, exit 0 (for cron)."""
+    from scheduler.jobs import InProcess, ViaCelery, feeds_to_poll, poll_cycle
+    from worker.context import build_runtime
+
+    settings = build_settings(params)
+    _announce(settings)
+    runtime = build_runtime(settings)
+    try:
+        if settings.embedded:
+            dispatcher: Any = InProcess(runtime)
+        else:
+            from worker.tasks import configure
+
+            configure(settings)
+            dispatcher = ViaCelery()
+        outcomes = poll_cycle(runtime, dispatcher, feeds_to_poll(runtime), only_due=False)
+        dispatcher.deliveries()
+        failed = [o for o in outcomes if o.error]
+        new = sum(len(o.new_item_ids) for o in outcomes)
+        log.info("polled %d feeds: %d new items, %d failed", len(outcomes), new, len(failed))
+    finally:
+        runtime.close()
+
+
+@click.command("extract")
+@click.option("--input", "input_", type=click.File("r", encoding="utf-8"), default="-",
+              help="JSON lines {id, text[, published]} (default: stdin).")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="JSON lines {id, statements} (default: stdout).")
+@click.option("--model", default=None, help="spaCy model [env: VEILLE_SPACY_MODEL]")
+def extract_cmd(input_: Any, output: Any, model: str | None) -> None:
+    """Extract statements from JSON lines, in the format of the statements spec."""
+    from worker.extract import Extractor, load_model, run_jsonl
+
+    settings = build_settings({"spacy_model": model})
+    extractor = Extractor(load_model(settings.spacy_model))
+    count = run_jsonl(input_, output, extractor)
+    log.info("extracted %d documents", count)
+
+
+@click.command("scheduler")
+@settings_options
+def scheduler_cmd(**params: Any) -> None:
+    """Scaled-out role: poll the feeds and enqueue item ids for the workers."""
+    from scheduler.jobs import ViaCelery, run_forever
+    from worker.context import build_runtime
+    from worker.tasks import configure
+
+    settings = build_settings(params)
+    if settings.embedded:
+        raise click.UsageError("the scheduler role needs VEILLE_BROKER_URL (or --broker)")
+    configure(settings)
+    _announce(settings)
+    runtime = build_runtime(settings)
+    try:
+        run_forever(runtime, ViaCelery())
+    finally:
+        runtime.close()
+
+
+@click.command("worker")
+@click.option("--pool", default="prefork", show_default=True, help="Celery pool implementation.")
+@settings_options
+def worker_cmd(pool: str, **params: Any) -> None:
+    """Scaled-out role: Celery worker processes that extract items and deliver alerts."""
+    from worker.tasks import configure
+
+    settings = build_settings(params)
+    if settings.embedded:
+        raise click.UsageError("the worker role needs VEILLE_BROKER_URL (or --broker)")
+    app = configure(settings)
+    _announce(settings)
+    app.worker_main(
+        [
+            "worker", f"--concurrency={settings.worker_concurrency}", f"--pool={pool}",
+            f"--loglevel={settings.log_level.upper()}", "--without-gossip", "--without-mingle",
+        ]
+    )
+
+
+def register(group: click.Group) -> None:
+    """Add the service commands to the `veille` group."""
+    for cmd in (run_cmd, poll_cmd, extract_cmd, scheduler_cmd, worker_cmd):
+        group.add_command(cmd)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run_cmd())

@@ -1,0 +1,1 @@
+"""The worker: fetches items, extracts statements, and delivers alerts."""

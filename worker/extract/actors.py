@@ -1,0 +1,182 @@
+"""Actor knowledge base: people with dated offices, state names and metonyms, offices, adjectives."""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+
+def fold(s: str) -> str:
+    """Accent- and case-insensitive key, with typographic apostrophes unified."""
+    s = unicodedata.normalize("NFKD", s.replace("’", "'").replace("\u00a0", " "))
+    return "".join(c for c in s if not unicodedata.combining(c)).lower().strip()
+
+
+@dataclass(frozen=True)
+class Office:
+    """One office a person held, in [start, until)."""
+
+    actor: str
+    role: str
+    start: date | None
+    until: date | None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A known person and the offices that make them speak for an actor."""
+
+    name: str
+    gender: str
+    offices: tuple[Office, ...]
+
+    def office_at(self, when: date | None) -> Office | None:
+        """The office held on `when`; with no date, the most recent one."""
+        if not self.offices:
+            return None
+        if when is None:
+            return max(self.offices, key=lambda o: o.start or date.min)
+        for o in self.offices:
+            if (o.start is None or o.start <= when) and (o.until is None or when < o.until):
+                return o
+        return None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of the doc that names an actor or a known person."""
+
+    start: int
+    end: int
+    actor: str | None
+    person: Person | None
+    text: str
+
+
+@dataclass
+class ActorKB:
+    """Merged knowledge base with a phrase matcher built for one spaCy vocabulary."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    nationalities: dict[str, str] = field(default_factory=dict)
+    offices: dict[str, str] = field(default_factory=dict)
+    unaffiliated: set[str] = field(default_factory=set)
+    former: set[str] = field(default_factory=set)
+    people: dict[str, Person] = field(default_factory=dict)
+    by_last: dict[str, Person] = field(default_factory=dict)
+    surfaces: dict[str, str] = field(default_factory=dict)
+    matcher: PhraseMatcher | None = None
+
+    def load(self, data: dict) -> None:
+        """Merge one parsed TOML document."""
+        for k, v in data.get("names", {}).items():
+            self.names[fold(k)] = v
+            self.surfaces[k.lower()] = "N:" + fold(k)
+        for k, v in data.get("nationalities", {}).items():
+            self.nationalities[fold(k)] = v
+        for k, v in data.get("offices", {}).items():
+            self.offices[fold(k)] = v
+        self.unaffiliated.update(fold(x) for x in data.get("unaffiliated", {}).get("nouns", []))
+        self.former.update(fold(x) for x in data.get("unaffiliated", {}).get("former", []))
+        for p in data.get("person", []):
+            offices = tuple(
+                Office(o["actor"], o.get("role", "official"), _date(o.get("from")),
+                       _date(o.get("until")))
+                for o in p.get("offices", [])
+            )
+            person = Person(p["name"], p.get("gender", ""), offices)
+            self.people[fold(p["name"])] = person
+            self.surfaces[p["name"].lower()] = "P:" + fold(p["name"])
+            for alias in [p["name"].split()[-1], *p.get("aliases", [])]:
+                self.by_last[fold(alias)] = person
+                self.surfaces.setdefault(alias.lower(), "L:" + fold(alias))
+
+    def build(self, nlp: Language) -> None:
+        """Compile the phrase matcher over lower-cased token text."""
+        m = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for surface, label in self.surfaces.items():
+            variants = {surface, surface.replace("'", "’"), fold(surface)}
+            m.add(label, [nlp.make_doc(v) for v in variants])
+        self.matcher = m
+
+    def mentions(self, doc: Doc, when: date | None) -> list[Mention]:
+        """Longest non-overlapping KB matches in `doc`, in order."""
+        assert self.matcher is not None
+        found = []
+        for match_id, s, e in self.matcher(doc):
+            label = doc.vocab.strings[match_id]
+            found.append((s, e, label))
+        found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+        out: list[Mention] = []
+        last_end = -1
+        for s, e, label in found:
+            if s < last_end:
+                continue
+            kind, key = label[:1], label[2:]
+            span = doc[s:e]
+            if kind == "N":
+                if key in {"alliance", "alliés"} and not _nato_context(doc):
+                    continue
+                out.append(Mention(s, e, self.names[key], None, span.text))
+            else:
+                person = self.people.get(key) if kind == "P" else self.by_last.get(key)
+                if kind == "L" and not (span[0].pos_ == "PROPN" or span[0].ent_type_ == "PER"):
+                    continue
+                office = person.office_at(when) if person else None
+                out.append(Mention(s, e, office.actor if office else None, person, span.text))
+            last_end = e
+        return out
+
+    def actor_of_name(self, text: str) -> str | None:
+        """Actor code of a collective name as written (`Moscou`, `l'Otan`)."""
+        key = fold(text)
+        for prefix in ("l'", "la ", "le ", "les "):
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+        return self.names.get(key)
+
+    def nationality(self, lemma: str) -> str | None:
+        """Actor of a nationality adjective lemma (`allemand` -> DEU)."""
+        return self.nationalities.get(fold(lemma))
+
+    def person(self, name: str) -> Person | None:
+        """A known person by full or last name."""
+        key = fold(name)
+        return self.people.get(key) or self.by_last.get(key.split()[-1] if key else "")
+
+
+def _nato_context(doc: Doc) -> bool:
+    """`l'Alliance` / `les alliés` mean NATO only where NATO is in the text."""
+    return "otan" in doc.text.lower() or "nato" in doc.text.lower()
+
+
+def _date(v: object) -> date | None:
+    if v is None:
+        return None
+    if isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v))
+
+
+def default_paths() -> list[Path]:
+    """The knowledge-base files shipped with the package."""
+    base = resources.files("worker.extract") / "data"
+    return [Path(str(base / "actors.toml"))]
+
+
+def load_kb(paths: Iterable[str | Path] = ()) -> ActorKB:
+    """Load the default knowledge base, then user files in order."""
+    kb = ActorKB()
+    for p in [*default_paths(), *map(Path, paths)]:
+        with open(p, "rb") as fh:
+            kb.load(tomllib.load(fh))
+    return kb

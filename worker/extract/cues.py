@@ -1,0 +1,200 @@
+"""Cue detection over a parse: reporting verbs, passives, `selon X`, and speech-act nouns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from .lexicon import Lexicon
+from .quotes import QuoteIndex
+
+SUBJ_DEPS = {"nsubj", "expl:subj"}
+INVERTED = {"-il", "-elle", "-ils", "-elles", "-on", "-t-il", "-t-elle", "-t-on"}
+CLIMB_DEPS = {"xcomp", "advcl", "ccomp", "conj", "acl"}
+DOC_NOUNS = {"bilan", "communiqué", "rapport", "texte", "résolution", "lettre", "courrier",
+             "déclaration", "document", "source", "message", "note", "enquête", "décret",
+             "tribune", "initiative", "campagne", "site", "compte", "récit", "étude"}
+SELON = {"selon", "après"}
+
+
+@dataclass
+class Cue:
+    """A reporting cue found in one sentence, before its speaker is resolved."""
+
+    tok: Token
+    key: str
+    type: str
+    kind: str
+    sent: Span
+    last: int
+    subjects: list[Token] = field(default_factory=list)
+    pronoun: str | None = None
+    agent: Token | None = None
+    weak: bool = False
+    host: Cue | None = None
+
+
+def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
+    """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
+    for c in v.children:
+        if c.lower_ in INVERTED or (c.text.startswith("-") and c.lower_.lstrip("-t") in
+                                    {"il", "elle", "ils", "elles", "on"}):
+            return [], c.lower_.replace("-t-", "-")
+    for c in v.children:
+        if c.dep_ in SUBJ_DEPS and c.i < v.i or (c.dep_ == "nsubj"):
+            if c.pos_ == "PRON" and c.lower_ in {"qui", "lequel", "laquelle"}:
+                # relative clause: the antecedent noun is the subject
+                ant = v.head if v.dep_.startswith("acl") else None
+                return ([ant] if ant is not None else []), None
+            if c.pos_ == "PRON":
+                return [], c.lower_
+            return [c, *[x for x in c.conjuncts if x.i > c.i]], None
+    if depth < 3 and v.dep_ in CLIMB_DEPS and v.head is not v:
+        verb_form = v.morph.get("VerbForm")
+        if v.dep_ == "conj" or "Inf" in verb_form or "Part" in verb_form:
+            if not (v.dep_ == "acl" and v.head.pos_ == "NOUN"):
+                return subject_tokens(v.head, depth + 1)
+    return [], None
+
+
+def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
+    """`« ... », a déclaré la ministre X`: the nominal right after an incise verb."""
+    sent = v.sent
+    before = v.doc[sent.start:v.i]
+    incise = any(quotes.inside(t.idx) or t.text in {"»", "”", '"'} for t in before) \
+        or v.dep_ in {"parataxis", "advcl", "conj"} or (v.i > sent.start and
+                                                       v.doc[v.i - 1].text == ",")
+    if not incise:
+        return []
+    for c in v.children:
+        if c.i > v.i and c.dep_ in {"obj", "nsubj", "appos", "obl:mod", "obl:arg", "obl"} \
+                and c.pos_ in {"NOUN", "PROPN"} and not any(
+                    g.dep_ == "case" for g in c.children):
+            return [c, *[x for x in c.conjuncts if x.i > c.i]]
+    return []
+
+
+def agent_of(v: Token) -> Token | None:
+    """`par X` in a passive or participial clause (parses attach it loosely)."""
+    for t in v.subtree:
+        if t.lower_ == "par" and t.dep_ == "case" and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            if t.head.i > v.i:
+                return t.head
+    return None
+
+
+def is_passive(v: Token) -> bool:
+    """Passive voice: `est accusé`, `a été rejetée`."""
+    return any(c.dep_ in {"aux:pass", "nsubj:pass"} for c in v.children
+               if not c.lower_.startswith("-"))
+
+
+def has_complement(v: Token, quotes: QuoteIndex) -> bool:
+    """Weak verbs need a clause, an infinitive, a colon or a quotation to be speech."""
+    if any(c.dep_ in {"ccomp", "xcomp"} for c in v.children):
+        return True
+    doc = v.doc
+    nxt = doc[v.i + 1: min(v.i + 4, len(doc))]
+    if any(t.text == ":" for t in nxt) or any(t.lower_ in {"que", "qu'", "qu’"} for t in nxt):
+        return True
+    sent = v.sent
+    return bool(quotes.overlapping(sent.start_char, sent.end_char))
+
+
+def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
+    """Reporting verbs of one sentence, with their raw subjects."""
+    cues: list[Cue] = []
+    for tok in sent:
+        if tok.pos_ not in {"VERB"} or quotes.inside(tok.idx):
+            continue
+        hit = lex.match_verb(tok)
+        if hit is None:
+            continue
+        type_, key, last = hit
+        weak = lex.is_weak(key) or lex.is_weak(tok.lemma_)
+        cue = Cue(tok, key, type_, "verb", sent, last, weak=weak)
+        if tok.lemma_ == "appeler" and not any(
+                t.lower_ in {"à", "au", "aux"} for t in tok.doc[tok.i + 1: tok.i + 8]):
+            continue
+        if is_passive(tok) or (tok.dep_ == "acl" and "Part" in tok.morph.get("VerbForm")
+                               and "Pres" not in tok.morph.get("Tense")):
+            cue.agent = agent_of(tok)
+            if cue.agent is None:
+                continue
+            cue.kind = "passive" if is_passive(tok) else "acl"
+            cues.append(cue)
+            continue
+        cue.subjects, cue.pronoun = subject_tokens(tok)
+        inverted = bool(cue.pronoun and cue.pronoun.startswith("-"))
+        if not cue.subjects and cue.pronoun is None:
+            cue.subjects = inverted_nominal(tok, quotes)
+            inverted = bool(cue.subjects)
+        if weak and not (inverted or has_complement(tok, quotes) or _incise(tok, quotes)):
+            continue
+        if "Pres" in tok.morph.get("Tense") and "Part" in tok.morph.get("VerbForm"):
+            cue.kind = "participle"
+        cues.append(cue)
+    return cues
+
+
+def _incise(v: Token, quotes: QuoteIndex) -> bool:
+    before = v.doc[v.sent.start:v.i]
+    return any(t.text in {"»", "”", '"'} for t in before[-6:])
+
+
+def selon_cues(sent: Span) -> list[Cue]:
+    """`selon X`, `d'après X`, `aux yeux de X`, sentence-initial `Pour X,`."""
+    cues = []
+    for tok in sent:
+        low = tok.lower_
+        if low in SELON and tok.dep_ == "case":
+            if low == "après" and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"d'", "d’"}):
+                continue
+            x = tok.head
+            if x.pos_ == "PRON" and x.lower_ in {"laquelle", "lequel", "lesquels", "lesquelles"}:
+                continue
+        elif low == "yeux" and tok.i > 0 and tok.doc[tok.i - 1].lower_ == "aux":
+            x = next((c for c in tok.children if c.dep_ == "nmod"), None)
+            if x is None:
+                continue
+        elif low == "pour" and tok.i <= sent.start + 1 and tok.dep_ == "case" \
+                and tok.head.pos_ == "PROPN" and tok.head.i + 1 < len(tok.doc):
+            x = tok.head
+            end = max(t.i for t in x.subtree)
+            if end + 1 >= len(tok.doc) or tok.doc[end + 1].text != ",":
+                continue
+        else:
+            continue
+        if x.lemma_ in DOC_NOUNS:
+            author = agent_of(x) or next((c for c in x.children if c.dep_ == "nmod"), None)
+            x = author if author is not None else x
+        cue = Cue(tok, "selon", "statement", "selon", sent, tok.i, subjects=[x, *x.conjuncts])
+        if x.pos_ == "PRON":
+            cue.subjects, cue.pronoun = [], x.lower_
+        cues.append(cue)
+    return cues
+
+
+def noun_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
+    """Speech-act nouns with their author: `une demande de Kiev`, `menace brandie par X`."""
+    cues = []
+    for tok in sent:
+        if tok.pos_ != "NOUN" or quotes.inside(tok.idx):
+            continue
+        type_ = lex.noun_type(tok)
+        if type_ is None:
+            continue
+        author = None
+        for c in tok.children:
+            if c.dep_ == "acl" and "Part" in c.morph.get("VerbForm"):
+                if lex.match_verb(c) is not None:
+                    author = None  # the participle is a cue of its own
+                    break
+                author = agent_of(c)
+            elif c.dep_ == "nmod" and c.pos_ in {"PROPN", "NOUN"} and c.i > tok.i and any(
+                    g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children):
+                author = author or c
+        if author is not None:
+            cues.append(Cue(tok, tok.lemma_, type_, "noun", sent, tok.i, subjects=[author]))
+    return cues

@@ -1,0 +1,178 @@
+"""Reporting-verb lexicon: loads the TOML data files and matches cue tokens in a parse."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from spacy.tokens import Token
+
+TYPES = ("warning", "demand", "rejection", "accusation", "offer", "denial", "statement")
+REFLEXIVE = {"se", "s'", "me", "m'", "nous", "vous", "te", "t'"}
+
+
+@dataclass(frozen=True)
+class Locution:
+    """A multiword cue: head verb lemma, then lemmas that follow it closely."""
+
+    head: str
+    rest: tuple[str, ...]
+    reflexive: bool
+    type: str
+
+
+@dataclass
+class Lexicon:
+    """Everything the cue matcher needs, merged from every loaded file."""
+
+    verbs: dict[str, str] = field(default_factory=dict)
+    reflexive_verbs: dict[str, str] = field(default_factory=dict)
+    locutions: dict[str, list[Locution]] = field(default_factory=dict)
+    weak: set[str] = field(default_factory=set)
+    nouns: dict[str, str] = field(default_factory=dict)
+    relays: set[str] = field(default_factory=set)
+    exclude: set[str] = field(default_factory=set)
+    rejection_labels: set[str] = field(default_factory=set)
+    warning_words: set[str] = field(default_factory=set)
+
+    def add_entry(self, entry: str, type_: str) -> None:
+        """Register one lexicon entry (`lemma`, `se_lemma`, `s'lemma`, `head_word_word`)."""
+        entry = entry.strip().replace("'", "_") if entry.startswith("s'") else entry.strip()
+        parts = [p for p in entry.replace(" ", "_").split("_") if p]
+        reflexive = parts[0] in {"se", "s"}
+        if reflexive:
+            parts = parts[1:]
+        if not parts:
+            return
+        head, rest = parts[0], tuple(parts[1:])
+        if rest:
+            loc = Locution(head, rest, reflexive, type_)
+            self.locutions.setdefault(head, []).append(loc)
+            self.locutions[head].sort(key=lambda lc: -len(lc.rest))
+        elif reflexive:
+            self.reflexive_verbs[head] = type_
+        else:
+            self.verbs[head] = type_
+
+    def load(self, data: dict) -> None:
+        """Merge one parsed TOML document."""
+        for table in ("strong",):
+            for type_, entries in data.get(table, {}).items():
+                if type_ not in TYPES:
+                    raise ValueError(f"unknown statement type in lexicon: {type_!r}")
+                for e in entries:
+                    self.add_entry(e, type_)
+        self.weak.update(_norm(x) for x in data.get("weak", {}).get("lemmas", []))
+        for type_, entries in data.get("nouns", {}).items():
+            for e in entries:
+                self.nouns[e.lower()] = type_
+        self.relays.update(data.get("relays", {}).get("lemmas", []))
+        self.exclude.update(_norm(x) for x in data.get("exclude", {}).get("lemmas", []))
+        labels = data.get("labels", {})
+        self.rejection_labels.update(labels.get("rejection", []))
+        self.warning_words.update(w.lower() for w in labels.get("warning_words", []))
+
+    def match_verb(self, tok: Token) -> tuple[str, str, int] | None:
+        """(type, cue key, index of last cue token) when `tok` heads a reporting cue."""
+        lemma = tok.lemma_.lower()
+        if lemma not in self.verbs and lemma not in self.locutions \
+                and lemma not in self.reflexive_verbs:
+            return None
+        reflexive = any(c.lower_ in REFLEXIVE and c.dep_.startswith(("expl", "obj", "iobj"))
+                        for c in tok.children if c.i < tok.i)
+        if reflexive and ("se_" + lemma) in self.exclude:
+            return None
+        doc = tok.doc
+        for loc in self.locutions.get(lemma, ()):
+            if loc.reflexive != reflexive and loc.reflexive:
+                continue
+            j, last = tok.i + 1, None
+            for want in loc.rest:
+                found = None
+                for k in range(j, min(j + 4, len(doc))):
+                    if doc[k].lemma_.lower() == want or doc[k].lower_ == want:
+                        found = k
+                        break
+                    if doc[k].is_punct and doc[k].text not in {"«", "»", '"'}:
+                        break
+                if found is None:
+                    last = None
+                    break
+                last, j = found, found + 1
+            if last is not None:
+                key = ("se " if loc.reflexive else "") + " ".join((lemma,) + loc.rest)
+                return loc.type, key, last
+        if reflexive and lemma in self.reflexive_verbs:
+            return self.reflexive_verbs[lemma], "se " + lemma, tok.i
+        if lemma in self.verbs:
+            if reflexive and lemma in {"demander", "dire", "déclarer", "montrer"}:
+                return None
+            return self.verbs[lemma], lemma, tok.i
+        return None
+
+    def is_weak(self, key: str) -> bool:
+        """Weak cues need a complement clause, a quotation or an incise to count."""
+        return _norm(key) in self.weak
+
+    def noun_type(self, tok: Token) -> str | None:
+        """Type of a speech-act noun (`demande`, `menace`, ...), if it is one."""
+        return self.nouns.get(tok.lemma_.lower()) or self.nouns.get(tok.lower_)
+
+    def surface_stems(self) -> set[str]:
+        """Word beginnings for the prefilter: verb stems, locution words, speech nouns."""
+        stems: set[str] = set()
+        common = {"faire", "mettre", "dire", "lancer", "poser", "tendre", "opposer", "se"}
+        heads = set(self.verbs) | set(self.reflexive_verbs) | set(self.locutions)
+        for lemma in heads:
+            if lemma in common:
+                continue
+            stems.add(_stem(lemma))
+        for locs in self.locutions.values():
+            for loc in locs:
+                stems.add(_stem(loc.rest[-1]))
+        for noun in self.nouns:
+            stems.add(noun.split()[0][:-1] if len(noun) > 5 else noun)
+        stems.update(IRREGULAR_FORMS)
+        return {s for s in stems if len(s) >= 3}
+
+
+IRREGULAR_FORMS = (
+    "dit", "dis", "dire", "disant", "dira", "disai", "écri", "écriv", "selon", "d'après",
+    "aux yeux", "prév", "prêt", "promi", "promet", "offr", "offert", "exclu", "requi",
+    "conclu", "admi", "admet", "reconnu", "reconnai", "reconnaî", "souti", "souten",
+    "contredi", "ni", "nie", "nié", "vou", "veu", "voul", "pens", "croi", "cru",
+    "répond", "répondu", "interdi", "fait savoir", "fait valoir", "mis en garde",
+    "met en garde", "mettent en garde", "mettre en garde", "main tendue", "tend la main",
+    "fin de non-recevoir", "il faut", "faut",
+)
+
+
+def _norm(key: str) -> str:
+    return key.replace("'", "_").replace(" ", "_").replace("s__", "se_").lower()
+
+
+def _stem(lemma: str) -> str:
+    """Crude stem that still matches conjugated forms (`déclar` for déclarer)."""
+    for suffix in ("oir", "er", "ir", "re"):
+        if lemma.endswith(suffix) and len(lemma) - len(suffix) >= 4:
+            stem = lemma[: -len(suffix)]
+            return stem[:-1] if stem.endswith(("c", "g")) else stem
+    return lemma[:-1] if len(lemma) > 4 else lemma
+
+
+def default_paths() -> list[Path]:
+    """The lexicon files shipped with the package."""
+    base = resources.files("worker.extract") / "data"
+    return [Path(str(base / "lexicon.toml"))]
+
+
+def load_lexicon(paths: Iterable[str | Path] = ()) -> Lexicon:
+    """Load the default lexicon, then user files in order."""
+    lex = Lexicon()
+    for p in [*default_paths(), *map(Path, paths)]:
+        with open(p, "rb") as fh:
+            lex.load(tomllib.load(fh))
+    return lex

@@ -1,0 +1,186 @@
+"""What happens to an item: extract its statements, cluster them, record alerts and their outbox.
+
+Plain functions over a context that carries the session factory, the extractor and the rules;
+the Celery tasks and the embedded runner call exactly these. Everything an item produces is
+written in one transaction, and the unique constraints make a second run write nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from veille.domain import Statement
+from veille.models import Alert, Delivery, Feed, Item, StatementRow, utcnow
+from worker.clusters import assign_cluster
+from worker.rules import Rule
+
+log = logging.getLogger("veille.worker")
+
+
+class StatementExtractor(Protocol):
+    """What the pipeline needs of an extractor (worker.extract.Extractor satisfies it)."""
+
+    def extract(self, text: str, published: date | None = None) -> list[Statement]: ...
+
+    def extract_many(
+        self, items: Iterable[tuple[str, date | None]], batch_size: int = 32
+    ) -> Iterable[list[Statement]]: ...
+
+
+@dataclass
+class PipelineContext:
+    """The parts a worker process builds once and passes to every task."""
+
+    sessions: sessionmaker[Session]
+    extractor: StatementExtractor
+    rules: list[Rule]
+    channels: Sequence[str]  # channel names an alert is delivered to
+    window: timedelta = timedelta(days=7)
+    on_alerts: Callable[[list[str]], None] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What processing one item did: how many statements and which alerts it recorded."""
+
+    item_id: int
+    statements: int
+    alert_ids: tuple[str, ...]
+    skipped: str | None = None
+
+
+def item_text(item: Item) -> str:
+    """The text the extractor reads for an item: title, then summary."""
+    parts = [p.strip() for p in (item.title or "", item.summary or "") if p and p.strip()]
+    return "\n\n".join(parts)
+
+
+def _duplicate_of_processed(session: Session, item: Item) -> bool:
+    if item.story_id is None:
+        return False
+    other = session.scalar(
+        select(Item.id).where(
+            Item.story_id == item.story_id, Item.id != item.id, Item.processed_at.is_not(None)
+        )
+    )
+    return other is not None
+
+
+def _record(
+    session: Session,
+    ctx: PipelineContext,
+    item: Item,
+    feed_url: str,
+    statements: list[Statement],
+) -> list[str]:
+    seen_at = item.published or utcnow()
+    opened: set[int] = set()
+    alert_ids: list[str] = []
+    for idx, st in enumerate(statements):
+        cluster, new = assign_cluster(session, st, seen_at, ctx.window, exclude=opened)
+        if new:
+            opened.add(cluster.id)
+        row = StatementRow(
+            item_id=item.id, idx=idx, speaker=st.speaker, person=st.person,
+            speaker_actor=st.speaker_actor, type=st.type, targets=list(st.targets),
+            direct=st.direct, background=st.background, start=st.start, end=st.end,
+            sentence=st.sentence, content=st.content, cue=st.cue, confidence=st.confidence,
+            cluster_id=cluster.id,
+        )
+        session.add(row)
+        session.flush()
+        if not new:
+            continue
+        for rule in ctx.rules:
+            if not rule.matches(st, feed_url):
+                continue
+            alert = Alert(
+                id=str(uuid.uuid4()), rule=rule.name, statement_id=row.id, cluster_id=cluster.id
+            )
+            session.add(alert)
+            for channel in ctx.channels:
+                if rule.channels and not any(channel.startswith(c) for c in rule.channels):
+                    continue
+                session.add(Delivery(alert_id=alert.id, channel=channel, status="pending"))
+            alert_ids.append(alert.id)
+    item.processed_at = utcnow()
+    item.error = None
+    return alert_ids
+
+
+def process_item(ctx: PipelineContext, item_id: int) -> ItemResult:
+    """Extract and store one item's statements and alerts; a second run changes nothing."""
+    return process_items(ctx, [item_id])[0]
+
+
+def process_items(ctx: PipelineContext, item_ids: Sequence[int]) -> list[ItemResult]:
+    """Process several items, parsing their texts in one batch through the extractor."""
+    todo: list[tuple[int, str, str, date | None]] = []
+    results: dict[int, ItemResult] = {}
+    with ctx.sessions() as session:
+        for item_id in item_ids:
+            item = session.get(Item, item_id)
+            if item is None:
+                results[item_id] = ItemResult(item_id, 0, (), skipped="no such item")
+            elif item.processed_at is not None:
+                results[item_id] = ItemResult(item_id, 0, (), skipped="already processed")
+            else:
+                feed_url = session.scalar(select(Feed.url).where(Feed.id == item.feed_id)) or ""
+                pub = item.published.date() if item.published else None
+                todo.append((item_id, item_text(item), feed_url, pub))
+    extracted = ctx.extractor.extract_many([(text, pub) for _, text, _, pub in todo])
+    for (item_id, _text, feed_url, _pub), statements in zip(todo, extracted, strict=True):
+        results[item_id] = _store(ctx, item_id, feed_url, statements)
+    all_alerts = [a for r in results.values() for a in r.alert_ids]
+    if all_alerts and ctx.on_alerts is not None:
+        ctx.on_alerts(all_alerts)
+    return [results[i] for i in item_ids]
+
+
+def _store(
+    ctx: PipelineContext, item_id: int, feed_url: str, statements: list[Statement]
+) -> ItemResult:
+    try:
+        with ctx.sessions() as session, session.begin():
+            item = session.get(Item, item_id, with_for_update=True)
+            if item is None or item.processed_at is not None:
+                return ItemResult(item_id, 0, (), skipped="already processed")
+            if _duplicate_of_processed(session, item):
+                item.processed_at = utcnow()
+                return ItemResult(item_id, 0, (), skipped="story already extracted")
+            alert_ids = _record(session, ctx, item, feed_url, statements)
+    except IntegrityError:
+        # Another worker stored this item first: its statements and alerts stand.
+        log.info("item %s was processed concurrently; nothing written twice", item_id)
+        return ItemResult(item_id, 0, (), skipped="processed concurrently")
+    return ItemResult(item_id, len(statements), tuple(alert_ids))
+
+
+def record_failure(sessions: sessionmaker[Session], item_id: int, error: str) -> None:
+    """Keep the reason an item could not be processed, so it is seen and can be retried."""
+    with sessions() as session, session.begin():
+        session.execute(update(Item).where(Item.id == item_id).values(error=error[:2000]))
+
+
+def unprocessed_item_ids(sessions: sessionmaker[Session], limit: int = 1000) -> list[int]:
+    """Items stored but not yet processed (e.g. a worker was killed mid-task)."""
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(Item.id).where(Item.processed_at.is_(None)).order_by(Item.id).limit(limit)
+            )
+        )
+
+
+def since(days: int) -> datetime:
+    """A UTC instant some days ago, for windows and listings."""
+    return utcnow() - timedelta(days=days)
