@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 NUM_PERM = 128
 BANDS = 32
 SHINGLE = 3
-DUPLICATE_THRESHOLD = 0.45
+DUPLICATE_THRESHOLD = 0.5
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 64) - 1
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -84,7 +84,9 @@ def make_client(
     timeout = httpx.Timeout(
         connect=timeout_connect, read=timeout_read, write=timeout_read, pool=None
     )
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=50)
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
     return httpx.AsyncClient(
         headers={"User-Agent": user_agent, "Accept": ACCEPT},
         timeout=timeout,
@@ -299,6 +301,18 @@ def _conditional_headers(state: FetchState) -> dict[str, str]:
     return headers
 
 
+async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a small unwanted body so the connection goes back to the pool instead of closing."""
+    total = 0
+    try:
+        async for chunk in response.aiter_raw():
+            total += len(chunk)
+            if total > limit:
+                return  # not worth it: the connection will simply be closed
+    except httpx.HTTPError:
+        return
+
+
 async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length")
     encoded = response.headers.get("Content-Encoding", "identity").lower()
@@ -361,6 +375,7 @@ async def _fetch_http(
         async with client.stream("GET", current, headers=headers) as response:
             status = response.status_code
             if status in REDIRECTS:
+                await _drain(response)
                 location = response.headers.get("Location")
                 if not location:
                     return FetchResult(
@@ -414,6 +429,8 @@ async def _finish(
         "retry_after": parse_retry_after(h.get("Retry-After")),
         "content_type": h.get("Content-Type"),
     }
+    if status == 304 or status == 410 or status >= 400 or status < 200:
+        await _drain(response)
     if status == 304:
         return FetchResult(
             kind="not_modified",

@@ -21,7 +21,7 @@ from veille.models import utcnow
 from veille.settings import Settings
 from worker.context import Runtime
 from worker.outbox import deliver_due
-from worker.pipeline import process_items, unprocessed_item_ids
+from worker.pipeline import process_items, record_failure, unprocessed_item_ids
 
 log = logging.getLogger("veille.scheduler")
 
@@ -47,7 +47,18 @@ class InProcess:
             return
         ctx = self.runtime.pipeline()
         for start in range(0, len(pending), 64):
-            process_items(ctx, pending[start : start + 64])
+            batch = pending[start : start + 64]
+            try:
+                process_items(ctx, batch)
+            except Exception:
+                log.exception("a batch of %d items failed; retrying them one by one", len(batch))
+                for item_id in batch:
+                    try:
+                        process_items(ctx, [item_id])
+                    except Exception as exc:
+                        record_failure(
+                            self.runtime.sessions, item_id, f"{type(exc).__name__}: {exc}"
+                        )
             self.deliveries()
 
     def deliveries(self) -> None:
@@ -77,7 +88,8 @@ def policy(settings: Settings) -> PollPolicy:
     """The polling policy the settings describe."""
     low = min(settings.min_interval, settings.poll_interval)
     return PollPolicy(
-        default_interval=settings.poll_interval, min_interval=low,
+        default_interval=settings.poll_interval,
+        min_interval=low,
         max_interval=max(settings.max_interval, settings.poll_interval),
     )
 
@@ -105,7 +117,8 @@ async def _poll(runtime: Runtime, feeds: list, settings: Settings) -> list[PollO
         max_per_host=settings.per_host_connections, min_delay=settings.per_host_delay
     )
     async with make_client(
-        user_agent=settings.user_agent, timeout_connect=min(10.0, settings.fetch_timeout),
+        user_agent=settings.user_agent,
+        timeout_connect=min(10.0, settings.fetch_timeout),
         timeout_read=settings.fetch_timeout,
     ) as client:
         return await poll_feeds(
@@ -122,21 +135,32 @@ def feeds_to_poll(runtime: Runtime) -> list[int]:
 def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence = ()) -> None:
     """Poll due feeds every few seconds and sweep the outbox, until interrupted."""
     feed_ids = feeds_to_poll(runtime)
-    tick = max(1, min(5, runtime.settings.poll_interval))
+    tick = max(1, min(5, runtime.settings.poll_interval // 2))
     sched = BlockingScheduler(timezone="UTC")
     sched.add_job(
-        poll_cycle, "interval", seconds=tick, args=(runtime, dispatcher, feed_ids),
-        id="poll", max_instances=1, coalesce=True, next_run_time=utcnow(),
+        poll_cycle,
+        "interval",
+        seconds=tick,
+        args=(runtime, dispatcher, feed_ids),
+        id="poll",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
     )
     sched.add_job(
-        dispatcher.deliveries, "interval", seconds=max(5, tick), id="deliveries",
-        max_instances=1, coalesce=True,
+        dispatcher.deliveries,
+        "interval",
+        seconds=max(5, tick),
+        id="deliveries",
+        max_instances=1,
+        coalesce=True,
     )
     for add in extra_jobs:
         add(sched)
     log.info(
         "polling %d feeds (default interval %ss); Ctrl-C stops",
-        len(feed_ids), runtime.settings.poll_interval,
+        len(feed_ids),
+        runtime.settings.poll_interval,
     )
     try:
         sched.start()

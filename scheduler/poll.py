@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler.fetch import FetchResult, FetchState, fetch_feed
 from scheduler.parse import FeedError, ParsedFeed, parse_feed
 from scheduler.schedule import PollPolicy, after_failure, after_success
-from scheduler.stories import story_fingerprint
+from scheduler.stories import assign_story
 from veille.domain import FeedEntry
-from veille.models import Feed, Item, Story, utcnow
+from veille.models import Feed, Item, utcnow
 from veille.settings import FeedConfig
 
 log = logging.getLogger("veille.scheduler")
@@ -96,20 +96,6 @@ def snapshots(
         ]
 
 
-def _story_for(session: Session, fingerprint: str) -> int:
-    story_id = session.scalar(select(Story.id).where(Story.fingerprint == fingerprint))
-    if story_id is None:
-        try:
-            with session.begin_nested():
-                story = Story(fingerprint=fingerprint)
-                session.add(story)
-            story_id = story.id
-        except IntegrityError:
-            story_id = session.scalar(select(Story.id).where(Story.fingerprint == fingerprint))
-    assert story_id is not None
-    return story_id
-
-
 def store_entries(session: Session, feed_id: int, entries: Iterable[FeedEntry]) -> list[int]:
     """Insert the entries this feed has not stored yet; returns the new item ids."""
     new_ids = []
@@ -119,7 +105,7 @@ def store_entries(session: Session, feed_id: int, entries: Iterable[FeedEntry]) 
         )
         if exists is not None:
             continue
-        fingerprint = story_fingerprint(session, entry)
+        story_id, fingerprint = assign_story(session, entry.text)
         item = Item(
             feed_id=feed_id,
             key=entry.key,
@@ -129,7 +115,7 @@ def store_entries(session: Session, feed_id: int, entries: Iterable[FeedEntry]) 
             summary=entry.summary,
             published=entry.published,
             fingerprint=fingerprint,
-            story_id=_story_for(session, fingerprint),
+            story_id=story_id,
         )
         try:
             with session.begin_nested():

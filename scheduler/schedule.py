@@ -27,23 +27,34 @@ def after_failure(
     from scheduler.backoff import failure_delay
 
     delay = failure_delay(
-        failures, base=min(policy.backoff_base, policy.default_interval), cap=policy.backoff_cap,
-        rng=policy.rng, retry_after=retry_after,
+        failures,
+        base=min(policy.backoff_base, policy.default_interval),
+        cap=policy.backoff_cap,
+        rng=policy.rng,
+        retry_after=retry_after,
     )
     return now + timedelta(seconds=delay)
 
 
 def after_success(
-    now: datetime, policy: PollPolicy, *, interval: int | None,
-    published: Sequence[datetime] = (), max_age: float | None = None,
+    now: datetime,
+    policy: PollPolicy,
+    *,
+    interval: int | None,
+    published: Sequence[datetime] = (),
+    max_age: float | None = None,
     ttl_minutes: int | None = None,
 ) -> datetime:
     """The feed's own interval, adapted to how often it publishes, within the policy's bounds."""
     from scheduler.backoff import success_delay
 
     delay = success_delay(
-        base=interval or policy.default_interval, min_interval=policy.min_interval,
-        max_interval=policy.max_interval, published=published, max_age=max_age,
-        ttl_minutes=ttl_minutes, now=now,
+        base=interval or policy.default_interval,
+        min_interval=policy.min_interval,
+        max_interval=policy.max_interval,
+        published=published,
+        max_age=max_age,
+        ttl_minutes=ttl_minutes,
+        now=now,
     )
     return now + timedelta(seconds=delay)

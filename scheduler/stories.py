@@ -1,13 +1,61 @@
-"""Stories: the same dispatch carried by several outlets is one story, extracted once."""
+"""Stories: the same dispatch carried by several outlets is one story, extracted once.
+
+Exact copies share the fingerprint of their normalised text; light rewrites are found through
+MinHash LSH buckets stored per story, then confirmed on the estimated similarity.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler.dedupe import exact_fingerprint
-from veille.domain import FeedEntry
+from scheduler.dedupe import (
+    band_keys,
+    exact_fingerprint,
+    is_near_duplicate,
+    minhash,
+    normalise_text,
+    signature_from_bytes,
+    signature_to_bytes,
+)
+from veille.models import Story, StoryBand
+
+# Below this many words a text is a headline: only exact copies are the same story.
+MIN_WORDS_FOR_NEAR = 25
 
 
-def story_fingerprint(session: Session, entry: FeedEntry) -> str:
-    """The fingerprint of the story this entry tells (exact wire text, normalised)."""
-    return exact_fingerprint(entry.text)
+def assign_story(session: Session, text: str) -> tuple[int, str]:
+    """The story this text tells (an existing one or a new one), and its exact fingerprint."""
+    fingerprint = exact_fingerprint(text)
+    story_id = session.scalar(select(Story.id).where(Story.fingerprint == fingerprint))
+    if story_id is not None:
+        return story_id, fingerprint
+    near = len(normalise_text(text).split()) >= MIN_WORDS_FOR_NEAR
+    signature = minhash(text) if near else None
+    bands = band_keys(signature) if signature else []
+    if signature:
+        candidates = session.scalars(
+            select(Story)
+            .where(Story.id.in_(select(StoryBand.story_id).where(StoryBand.band.in_(bands))))
+            .order_by(Story.id)
+        ).all()
+        for story in candidates:
+            if story.signature and is_near_duplicate(
+                signature, signature_from_bytes(story.signature)
+            ):
+                return story.id, fingerprint
+    try:
+        with session.begin_nested():
+            story = Story(
+                fingerprint=fingerprint,
+                signature=signature_to_bytes(signature) if signature else None,
+            )
+            session.add(story)
+            session.flush()
+            session.add_all(StoryBand(band=b, story_id=story.id) for b in set(bands))
+    except IntegrityError:  # the same text stored meanwhile by another poller
+        existing = session.scalar(select(Story.id).where(Story.fingerprint == fingerprint))
+        assert existing is not None
+        return existing, fingerprint
+    return story.id, fingerprint

@@ -28,7 +28,8 @@ DEMO_FEED = (ROOT / "seeds" / "demo-feed.xml").read_bytes()
 
 def _stoltenberg_warning(posts: list[dict]) -> list[dict]:
     return [
-        p for p in posts
+        p
+        for p in posts
         if p["data"]["statement"]["type"] == "warning"
         and p["data"]["statement"]["speaker_actor"] == "NATO"
         and "RUS" in p["data"]["statement"]["targets"]
@@ -50,9 +51,9 @@ def _check_founding_alerts(receiver: WebhookReceiver) -> list[dict]:
     demands = [p["data"]["statement"] for p in posts if p["data"]["statement"]["type"] == "demand"]
     speakers = {d["speaker_actor"] for d in demands}
     assert {"RUS", "NATO"} <= speakers, demands
-    assert all(
-        p["data"]["statement"]["type"] in {"warning", "demand"} for p in posts
-    ), "only warnings and demands alert by default"
+    assert all(p["data"]["statement"]["type"] in {"warning", "demand"} for p in posts), (
+        "only warnings and demands alert by default"
+    )
     return posts
 
 
@@ -61,7 +62,8 @@ def test_embedded_loop_alerts_once(db_url: str, extractor) -> None:  # type: ign
         srv.route("/wire.xml", body=DEMO_FEED, etag='"v1"')
         console = io.StringIO()
         settings = Settings(
-            database_url=db_url, feeds=(FeedConfig(srv.url("/wire.xml")),),
+            database_url=db_url,
+            feeds=(FeedConfig(srv.url("/wire.xml")),),
             webhook_url=receiver.url,
         )
         rt = build_runtime(settings, stream=console, extractor=extractor)
@@ -122,8 +124,17 @@ def test_cli_poll_once(tmp_path: Path) -> None:
     with FeedServer() as srv, WebhookReceiver() as receiver:
         srv.route("/wire.xml", body=DEMO_FEED, etag='"v1"')
         cmd = [
-            sys.executable, "-m", "veille", "poll", "--once", "--feed", srv.url("/wire.xml"),
-            "--webhook", receiver.url, "--db", f"sqlite:///{tmp_path / 'cli.db'}",
+            sys.executable,
+            "-m",
+            "veille",
+            "poll",
+            "--once",
+            "--feed",
+            srv.url("/wire.xml"),
+            "--webhook",
+            receiver.url,
+            "--db",
+            f"sqlite:///{tmp_path / 'cli.db'}",
         ]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
         assert out.returncode == 0, out.stderr
@@ -142,17 +153,25 @@ def test_scaled_out_on_celery_redis_postgres(redis_url: str, postgres_url: str) 
     with FeedServer() as srv, WebhookReceiver() as receiver:
         srv.route("/wire.xml", body=DEMO_FEED, etag='"v1"')
         env = dict(
-            os.environ, VEILLE_BROKER_URL=redis_url, VEILLE_DATABASE_URL=postgres_url,
-            VEILLE_WEBHOOK_URL=receiver.url, VEILLE_WORKER_CONCURRENCY="1",
+            os.environ,
+            VEILLE_BROKER_URL=redis_url,
+            VEILLE_DATABASE_URL=postgres_url,
+            VEILLE_WEBHOOK_URL=receiver.url,
+            VEILLE_WORKER_CONCURRENCY="1",
         )
         settings = Settings(
-            database_url=postgres_url, broker_url=redis_url,
-            feeds=(FeedConfig(srv.url("/wire.xml")),), webhook_url=receiver.url,
+            database_url=postgres_url,
+            broker_url=redis_url,
+            feeds=(FeedConfig(srv.url("/wire.xml")),),
+            webhook_url=receiver.url,
         )
         rt = build_runtime(settings, stream=io.StringIO())
         worker = subprocess.Popen(
-            [sys.executable, "-m", "veille", "worker"], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [sys.executable, "-m", "veille", "worker"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             from worker.tasks import configure

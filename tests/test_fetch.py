@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from feedserver import FeedServer, Route, html_page, http_date, rss_feed  # noqa: E402
 
+from scheduler.backoff import failure_delay, next_poll_at, success_delay  # noqa: E402
 from scheduler.fetch import (  # noqa: E402
     FetchRequest,
     FetchResult,
@@ -27,6 +30,7 @@ from scheduler.fetch import (  # noqa: E402
     parse_max_age,
     parse_retry_after,
 )
+from scheduler.politeness import HostLimiter, fetch_all, host_key  # noqa: E402
 
 FEED = rss_feed("Fil test", [("Premier titre", "Premier résumé"), ("Second", "Autre résumé")])
 UA = "VeilleTest/1.0 (+https://veille.example.org/contact)"
@@ -267,3 +271,139 @@ def test_client_is_reused_across_fetches(srv: FeedServer) -> None:
 
     assert all(r.kind == "ok" for r in asyncio.run(go()))
     assert "VeilleBot" in srv.requests_for("/a.xml")[0].headers["user-agent"]
+
+
+# --- politeness: per-host limits, concurrency across hosts -----------------------------------
+
+
+def test_host_limiter_caps_concurrency_and_spaces_starts() -> None:
+    async def go() -> tuple[list[float], int]:
+        limiter = HostLimiter(max_per_host=2, min_delay=0.05)
+        starts: list[float] = []
+        peak = 0
+
+        async def one() -> None:
+            nonlocal peak
+            async with limiter.slot("https://lemonde.example/feed"):
+                starts.append(time.monotonic())
+                peak = max(peak, limiter.in_flight("lemonde.example"))
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(*(one() for _ in range(6)))
+        return starts, peak
+
+    starts, peak = asyncio.run(go())
+    assert peak == 2
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(g >= 0.045 for g in gaps), gaps
+
+
+def test_host_key() -> None:
+    assert host_key("https://WWW.Lemonde.fr/rss.xml") == "www.lemonde.fr"
+    assert host_key("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
+    assert host_key("/tmp/feed.xml") == host_key("file:///tmp/feed.xml") == "file:"
+
+
+def test_fetch_all_slow_host_does_not_delay_others() -> None:
+    with FeedServer() as slow, FeedServer(host="127.0.0.2") as fast:
+        slow.route("/feed.xml", body=FEED, delay=1.0)
+        for i in range(10):
+            fast.route(f"/f{i}.xml", body=FEED, etag=f'"e{i}"')
+        reqs = [FetchRequest(slow.url("/feed.xml"))]
+        reqs += [
+            FetchRequest(fast.url(f"/f{i}.xml"), FetchState(etag=f'"e{i}"')) for i in range(10)
+        ]
+
+        async def go() -> tuple[list[FetchResult], float]:
+            limiter = HostLimiter(max_per_host=4, min_delay=0.0)
+            async with make_client(timeout_read=0.5) as client:
+                fast_done = 0.0
+                t0 = time.monotonic()
+
+                async def timed() -> list[FetchResult]:
+                    nonlocal fast_done
+                    out = await fetch_all(client, reqs[1:], limiter)
+                    fast_done = time.monotonic() - t0
+                    return out
+
+                slow_res, fast_res = await asyncio.gather(
+                    fetch_all(client, reqs[:1], limiter), timed()
+                )
+                return slow_res + fast_res, fast_done
+
+        results, fast_done = asyncio.run(go())
+    assert results[0].kind == "error" and "timeout" in (results[0].error or "")
+    assert [r.kind for r in results[1:]] == ["not_modified"] * 10
+    assert fast_done < 0.4
+
+
+def test_fetch_all_keeps_order_and_mixes_kinds(tmp_path: Path) -> None:
+    local = tmp_path / "f.xml"
+    local.write_bytes(FEED)
+    with FeedServer() as srv:
+        srv.route("/ok.xml", body=FEED)
+        srv.route("/gone.xml", status=410)
+        reqs = [
+            FetchRequest(srv.url("/ok.xml")),
+            FetchRequest(srv.url("/gone.xml")),
+            FetchRequest(str(local)),
+            FetchRequest(srv.url("/missing")),
+        ]
+
+        async def go() -> list[FetchResult]:
+            async with make_client() as client:
+                return await fetch_all(client, reqs, HostLimiter(2, 0.01))
+
+        kinds = [r.kind for r in asyncio.run(go())]
+    assert kinds == ["ok", "gone", "ok", "error"]
+
+
+# --- backoff: when to poll next ---------------------------------------------------------------
+
+
+def test_failure_backoff_full_jitter_capped_never_gives_up() -> None:
+    rng = random.Random(7)
+    for n in range(1, 60):
+        ceiling = min(3600.0, 60.0 * 2 ** (n - 1))
+        d = failure_delay(n, base=60, cap=3600, rng=rng)
+        assert 1.0 <= d <= ceiling
+    delays = [failure_delay(10, base=60, cap=3600, rng=rng) for _ in range(200)]
+    assert max(delays) > 2500 and min(delays) < 1000  # spread over [0, cap]
+    assert failure_delay(1000, base=60, cap=3600, rng=rng) <= 3600
+
+
+def test_failure_backoff_is_deterministic_and_honours_retry_after() -> None:
+    a = [failure_delay(n, rng=random.Random(1)) for n in range(1, 8)]
+    b = [failure_delay(n, rng=random.Random(1)) for n in range(1, 8)]
+    assert a == b
+    assert failure_delay(1, base=60, rng=random.Random(1), retry_after=900) == 900
+    assert failure_delay(1, rng=random.Random(1), retry_after=10**9) == 24 * 3600
+
+
+def _hourly(now: datetime, n: int, every: timedelta) -> list[datetime]:
+    return [now - i * every for i in range(n)]
+
+
+def test_success_delay_adapts_to_publication_frequency() -> None:
+    now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)
+    kw = {"base": 900, "min_interval": 120, "max_interval": 6 * 3600, "now": now}
+    busy = success_delay(published=_hourly(now, 20, timedelta(minutes=10)), **kw)
+    calm = success_delay(published=_hourly(now, 20, timedelta(hours=3)), **kw)
+    assert busy == 300 and calm == 5400
+    assert success_delay(published=_hourly(now, 20, timedelta(seconds=30)), **kw) == 120
+    assert success_delay(published=_hourly(now, 20, timedelta(days=2)), **kw) == 6 * 3600
+    assert success_delay(published=[], **kw) == 900  # no history: the configured interval
+    quiet = _hourly(now - timedelta(hours=8), 20, timedelta(minutes=10))
+    assert success_delay(published=quiet, **kw) == 2 * 3600  # gone quiet: a quarter of silence
+
+
+def test_success_delay_lower_bounds_from_headers_and_ttl() -> None:
+    now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)
+    kw = {"base": 300, "min_interval": 60, "max_interval": 3600, "now": now}
+    assert success_delay(max_age=1200, **kw) == 1200
+    assert success_delay(ttl_minutes=30, **kw) == 1800
+    assert success_delay(ttl_minutes=1, max_age=10, **kw) == 300
+    assert success_delay(ttl_minutes=24 * 60, **kw) == 3600  # never past the feed's maximum
+    j = [success_delay(rng=random.Random(3), jitter=0.1, **kw) for _ in range(3)]
+    assert all(270 <= x <= 330 for x in j)
+    assert next_poll_at(now, 90) == now + timedelta(seconds=90)

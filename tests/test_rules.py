@@ -8,8 +8,13 @@ from veille.domain import Statement
 from worker.rules import DEFAULT_RULE, RuleError, load_rules, rule_from_dict
 
 
-def st(type_: str = "warning", actor: str | None = "NATO", targets: tuple[str, ...] = ("RUS",),
-       background: bool = False, content: str = "ils paieront le prix fort") -> Statement:
+def st(
+    type_: str = "warning",
+    actor: str | None = "NATO",
+    targets: tuple[str, ...] = ("RUS",),
+    background: bool = False,
+    content: str = "ils paieront le prix fort",
+) -> Statement:
     return Statement("X", actor, type_, targets, True, background, 0, 10, content, content)
 
 
@@ -35,8 +40,12 @@ def test_keywords_regex_and_feeds() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"types": ["warning"]}, {"name": "x", "types": ["threat"]}, {"name": "x", "regex": "("},
-     {"name": "x", "colour": "red"}],
+    [
+        {"types": ["warning"]},
+        {"name": "x", "types": ["threat"]},
+        {"name": "x", "regex": "("},
+        {"name": "x", "colour": "red"},
+    ],
 )
 def test_bad_rules_are_refused(bad: dict) -> None:
     with pytest.raises(RuleError):

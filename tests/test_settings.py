@@ -20,8 +20,10 @@ def test_defaults_come_from_seeds() -> None:
 
 def test_precedence_toml_env_flags(tmp_path: Path) -> None:
     cfg = tmp_path / "v.toml"
-    cfg.write_text('poll_interval = 42\nbroker_url = "redis://127.0.0.1:6379/3"\n'
-                   '[[feeds]]\nurl = "feeds/a.xml"\n')
+    cfg.write_text(
+        'poll_interval = 42\nbroker_url = "redis://127.0.0.1:6379/3"\n'
+        '[[feeds]]\nurl = "feeds/a.xml"\n'
+    )
     s = load_settings(cfg, environ={"VEILLE_POLL_INTERVAL": "7"})
     assert s.poll_interval == 7 and not s.embedded
     assert s.feeds[0].url == str(tmp_path / "feeds" / "a.xml")

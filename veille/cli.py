@@ -34,15 +34,24 @@ def settings_options(func: F) -> F:
     """Add one flag per setting (plus --config and --feed) to a command."""
     for name, flag, kind, help_text in reversed(cli_fields()):
         func = click.option(
-            flag, name, type=_click_type(kind), default=None,
+            flag,
+            name,
+            type=_click_type(kind),
+            default=None,
             help=f"{help_text} [env: {env_name(name)}]",
         )(func)
     func = click.option(
-        "--feed", "feed", multiple=True, metavar="URL_OR_PATH",
+        "--feed",
+        "feed",
+        multiple=True,
+        metavar="URL_OR_PATH",
         help="Feed to poll (repeatable); replaces the configured feed list.",
     )(func)
     func = click.option(
-        "--config", "config", type=click.Path(dir_okay=False), default=None,
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False),
+        default=None,
         help=f"TOML configuration file (default: seeds/feeds.toml) [env: {env_name('config')}]",
     )(func)
     return func
@@ -66,11 +75,14 @@ def build_settings(params: dict[str, Any]) -> Settings:
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
     logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    for noisy in ("alembic", "httpx", "apscheduler.executors", "apscheduler.scheduler"):
+    for noisy in ("alembic", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+    # A poll that outlasts its tick is normal (the next one waits); say nothing about it.
+    logging.getLogger("apscheduler").setLevel(max(logging.ERROR, logging.root.level))
     return settings
 
 
@@ -106,6 +118,7 @@ def register() -> None:
     commands_service.register(main)
     commands_feeds.register(main)
     commands_alerts.register(main)
+    __import__("veille.commands_web").commands_web.register(main)
 
 
 register()

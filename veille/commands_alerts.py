@@ -17,8 +17,9 @@ from veille.models import Alert, Delivery, Feed, Item, StatementRow, utcnow
 from veille.models import Rule as RuleRow
 from worker.rules import RuleError, load_rules, rule_from_dict
 
-_db = click.option("--db", "database_url", default=None,
-                   help="Database URL [env: VEILLE_DATABASE_URL]")
+_db = click.option(
+    "--db", "database_url", default=None, help="Database URL [env: VEILLE_DATABASE_URL]"
+)
 _config = click.option("--config", default=None, help="TOML file [env: VEILLE_CONFIG]")
 
 
@@ -53,8 +54,12 @@ def rules_group() -> None:
 @click.option("--regex", default=None, help="Regular expression on the content.")
 @click.option("--min-confidence", type=float, default=None)
 @click.option("--feed", "feeds", multiple=True, help="Only statements from this feed URL.")
-@click.option("--channel", "channels", multiple=True,
-              help="Only these channels (console, webhook, email, apprise).")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help="Only these channels (console, webhook, email, apprise).",
+)
 @_db
 @_config
 def rules_add(name: str, database_url: str | None, config: str | None, **criteria: Any) -> None:
@@ -96,7 +101,9 @@ def rules_list(database_url: str | None, config: str | None) -> None:
     """List the rules in force, from the configuration and the database."""
     settings, sessions = _open(database_url, config)
     for origin, definition in _all_rules(settings, sessions):
-        click.echo(f"{definition['name']:20} ({origin}) {json.dumps(definition, ensure_ascii=False)}")
+        click.echo(
+            f"{definition['name']:20} ({origin}) {json.dumps(definition, ensure_ascii=False)}"
+        )
 
 
 @rules_group.command("remove")
@@ -192,21 +199,24 @@ def alerts_list(failed: bool, limit: int, database_url: str | None, config: str 
 def alerts_retry(ident: str, **params: Any) -> None:
     """Send a failed delivery (by delivery id, or every failed one of an alert id) again now."""
     from worker.context import build_runtime
-    from worker.outbox import deliver_due
+    from worker.outbox import deliver_due, enable_channels
 
     settings = build_settings(params)
     rt = build_runtime(settings)
     try:
         with rt.sessions() as session, session.begin():
             q = select(Delivery).where(Delivery.status == "failed")
-            q = q.where(Delivery.id == int(ident)) if ident.isdigit() else q.where(
-                Delivery.alert_id == ident
+            q = (
+                q.where(Delivery.id == int(ident))
+                if ident.isdigit()
+                else q.where(Delivery.alert_id == ident)
             )
             deliveries = list(session.scalars(q))
             if not deliveries:
                 raise click.ClickException(f"no failed delivery matches {ident!r}")
             for d in deliveries:
                 d.status, d.next_attempt_at, d.claimed_until = "pending", None, None
+            enable_channels(session, sorted({d.channel for d in deliveries}))
             alert_ids = sorted({d.alert_id for d in deliveries})
         counts = deliver_due(rt.sessions, rt.channels, alert_ids)
     finally:

@@ -14,8 +14,9 @@ from veille.db import make_engine, migrate, session_factory
 from veille.models import Feed, Item
 from veille.settings import resolve_feed_location
 
-db_option = click.option("--db", "database_url", default=None,
-                         help="Database URL [env: VEILLE_DATABASE_URL]")
+db_option = click.option(
+    "--db", "database_url", default=None, help="Database URL [env: VEILLE_DATABASE_URL]"
+)
 config_option = click.option("--config", default=None, help="TOML file [env: VEILLE_CONFIG]")
 
 
@@ -38,8 +39,14 @@ def feeds_group() -> None:
 @click.option("--title", default=None)
 @db_option
 @config_option
-def add_cmd(url: str, interval: int | None, fulltext: bool, title: str | None,
-            database_url: str | None, config: str | None) -> None:
+def add_cmd(
+    url: str,
+    interval: int | None,
+    fulltext: bool,
+    title: str | None,
+    database_url: str | None,
+    config: str | None,
+) -> None:
     """Add a feed (an http(s) URL or a local path)."""
     sessions = _sessions(database_url, config)
     url = resolve_feed_location(url)
@@ -50,8 +57,16 @@ def add_cmd(url: str, interval: int | None, fulltext: bool, title: str | None,
             feed.status, feed.disabled_reason = "ok", None
             click.echo(f"updated {url}")
             return
-        session.add(Feed(url=url, interval=interval, fulltext=fulltext, title=title,
-                         origin="user", status="ok"))
+        session.add(
+            Feed(
+                url=url,
+                interval=interval,
+                fulltext=fulltext,
+                title=title,
+                origin="user",
+                status="ok",
+            )
+        )
     click.echo(f"added {url}")
 
 
@@ -63,14 +78,21 @@ def feed_rows(sessions: Any) -> list[dict[str, Any]]:
         )
         out = []
         for f in session.scalars(select(Feed).order_by(Feed.id)):
-            out.append({
-                "url": f.url, "title": f.title, "status": f.status,
-                "last_success": f.last_success.isoformat() if f.last_success else None,
-                "last_error": f.last_error, "consecutive_failures": f.consecutive_failures,
-                "next_poll_at": f.next_poll_at.isoformat() if f.next_poll_at else None,
-                "items": counts.get(f.id, 0), "interval": f.interval, "fulltext": f.fulltext,
-                "disabled_reason": f.disabled_reason,
-            })
+            out.append(
+                {
+                    "url": f.url,
+                    "title": f.title,
+                    "status": f.status,
+                    "last_success": f.last_success.isoformat() if f.last_success else None,
+                    "last_error": f.last_error,
+                    "consecutive_failures": f.consecutive_failures,
+                    "next_poll_at": f.next_poll_at.isoformat() if f.next_poll_at else None,
+                    "items": counts.get(f.id, 0),
+                    "interval": f.interval,
+                    "fulltext": f.fulltext,
+                    "disabled_reason": f.disabled_reason,
+                }
+            )
         return out
 
 
@@ -98,9 +120,7 @@ def remove_cmd(url: str, database_url: str | None, config: str | None) -> None:
     """Remove a feed and its items."""
     sessions = _sessions(database_url, config)
     with sessions() as session, session.begin():
-        feed = session.scalar(
-            select(Feed).where(Feed.url.in_([url, resolve_feed_location(url)]))
-        )
+        feed = session.scalar(select(Feed).where(Feed.url.in_([url, resolve_feed_location(url)])))
         if feed is None:
             raise click.ClickException(f"no such feed: {url}")
         session.delete(feed)
@@ -125,8 +145,11 @@ def import_cmd(path: str, database_url: str | None, config: str | None) -> None:
             url = node.get("xmlUrl")
             if not url or url in known:
                 continue
-            session.add(Feed(url=url, title=node.get("title") or node.get("text"),
-                             origin="user", status="ok"))
+            session.add(
+                Feed(
+                    url=url, title=node.get("title") or node.get("text"), origin="user", status="ok"
+                )
+            )
             known.add(url)
             added += 1
     click.echo(f"imported {added} feeds")
@@ -141,8 +164,14 @@ def export_cmd(database_url: str | None, config: str | None) -> None:
     ET.SubElement(ET.SubElement(opml, "head"), "title").text = "Veille feeds"
     body = ET.SubElement(opml, "body")
     for r in feed_rows(_sessions(database_url, config)):
-        ET.SubElement(body, "outline", type="rss", text=r["title"] or r["url"],
-                      title=r["title"] or r["url"], xmlUrl=r["url"])
+        ET.SubElement(
+            body,
+            "outline",
+            type="rss",
+            text=r["title"] or r["url"],
+            title=r["title"] or r["url"],
+            xmlUrl=r["url"],
+        )
     ET.indent(opml)
     click.echo(ET.tostring(opml, encoding="unicode", xml_declaration=True))
 

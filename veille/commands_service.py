@@ -29,7 +29,9 @@ def run_cmd(**params: Any) -> None:
     _announce(settings)
     runtime = build_runtime(settings)
     dispatcher = InProcess(runtime) if settings.embedded else ViaCelery()
-    if not settings.embedded:
+    if settings.embedded:
+        runtime.extractor  # noqa: B018 - load the spaCy model before the first poll
+    else:
         from worker.tasks import configure
 
         configure(settings)
@@ -68,10 +70,19 @@ def poll_cmd(once: bool, **params: Any) -> None:
 
 
 @click.command("extract")
-@click.option("--input", "input_", type=click.File("r", encoding="utf-8"), default="-",
-              help="JSON lines {id, text[, published]} (default: stdin).")
-@click.option("--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="JSON lines {id, statements} (default: stdout).")
+@click.option(
+    "--input",
+    "input_",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="JSON lines {id, text[, published]} (default: stdin).",
+)
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="JSON lines {id, statements} (default: stdout).",
+)
 @click.option("--model", default=None, help="spaCy model [env: VEILLE_SPACY_MODEL]")
 def extract_cmd(input_: Any, output: Any, model: str | None) -> None:
     """Extract statements from JSON lines, in the format of the statements spec."""
@@ -117,8 +128,12 @@ def worker_cmd(pool: str, **params: Any) -> None:
     _announce(settings)
     app.worker_main(
         [
-            "worker", f"--concurrency={settings.worker_concurrency}", f"--pool={pool}",
-            f"--loglevel={settings.log_level.upper()}", "--without-gossip", "--without-mingle",
+            "worker",
+            f"--concurrency={settings.worker_concurrency}",
+            f"--pool={pool}",
+            f"--loglevel={settings.log_level.upper()}",
+            "--without-gossip",
+            "--without-mingle",
         ]
     )
 

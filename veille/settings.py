@@ -56,7 +56,9 @@ class Settings:
     poll_interval: int = _opt(300, "Default seconds between two polls of a feed.")
     min_interval: int = _opt(60, "Shortest adaptive poll interval, seconds.")
     max_interval: int = _opt(3600, "Longest adaptive poll interval, seconds.")
-    webhook_url: str | None = _opt(None, "Send every alert as a JSON POST to this URL.", "--webhook")
+    webhook_url: str | None = _opt(
+        None, "Send every alert as a JSON POST to this URL.", "--webhook"
+    )
     webhook_secret: str | None = _opt(None, "Standard Webhooks secret (whsec_…) to sign webhooks.")
     spacy_model: str = _opt("fr_core_news_md", "spaCy French pipeline to load.")
     user_agent: str = _opt(
@@ -67,7 +69,9 @@ class Settings:
     max_feed_bytes: int = _opt(10 * 1024 * 1024, "Size cap of one fetched feed or page, bytes.")
     per_host_connections: int = _opt(2, "Concurrent connections to one host at most.")
     per_host_delay: float = _opt(1.0, "Minimum delay between two requests to one host, seconds.")
-    dedupe_window_days: int = _opt(7, "A repeated statement within this many days joins its cluster.")
+    dedupe_window_days: int = _opt(
+        7, "A repeated statement within this many days joins its cluster."
+    )
     log_level: str = _opt("INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).")
     worker_concurrency: int = _opt(2, "Celery worker processes started by `veille worker`.")
     host: str = _opt("127.0.0.1", "Address the web application binds to.")
@@ -168,7 +172,9 @@ def resolve_feed_location(url: str, base: Path | None = None) -> str:
 def _validate(s: Settings, source: str) -> Settings:
     if not (s.database_url.startswith("sqlite") or s.database_url.startswith("postgresql")):
         raise SettingsError(f"database_url: unsupported database {s.database_url!r} ({source})")
-    if s.broker_url and not s.broker_url.startswith(("redis://", "rediss://", "amqp://", "memory://")):
+    if s.broker_url and not s.broker_url.startswith(
+        ("redis://", "rediss://", "amqp://", "memory://")
+    ):
         raise SettingsError(f"broker_url: unsupported broker {s.broker_url!r} ({source})")
     if s.poll_interval < 1 or s.min_interval < 1 or s.max_interval < s.min_interval:
         raise SettingsError(f"poll intervals must be positive, min <= max ({source})")

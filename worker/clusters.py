@@ -15,9 +15,59 @@ from veille.models import Cluster
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Short function words carry no identity of a statement.
 _STOP = frozenset(
-    "le la les l un une des de du d à a au aux et ou en dans sur pour par que qu qui ne pas "
-    "se sa son ses il elle ils elles nous vous on est sont a ont été avec ce cet cette ces "
-    "y plus très aussi".split()
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "de",
+        "du",
+        "d",
+        "à",
+        "a",
+        "au",
+        "aux",
+        "et",
+        "ou",
+        "en",
+        "dans",
+        "sur",
+        "pour",
+        "par",
+        "que",
+        "qu",
+        "qui",
+        "ne",
+        "pas",
+        "se",
+        "sa",
+        "son",
+        "ses",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "nous",
+        "vous",
+        "on",
+        "est",
+        "sont",
+        "a",
+        "ont",
+        "été",
+        "avec",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "y",
+        "plus",
+        "très",
+        "aussi",
+    ]
 )
 JACCARD = 0.4
 CONTAINMENT = 0.7
@@ -79,7 +129,10 @@ def assign_cluster(
         if cluster.id not in exclude and similar(cluster.signature, sig):
             return cluster, False
     cluster = Cluster(
-        speaker_actor=st.speaker_actor, type=st.type, targets_key=key, signature=sig,
+        speaker_actor=st.speaker_actor,
+        type=st.type,
+        targets_key=key,
+        signature=sig,
         first_seen=seen_at,
     )
     session.add(cluster)

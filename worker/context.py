@@ -38,9 +38,13 @@ def email_config(settings: Settings, to: tuple[str, ...]) -> Any:
 
     assert settings.smtp_host
     return EmailConfig(
-        host=settings.smtp_host, sender=settings.smtp_from, to=tuple(to),
-        port=settings.smtp_port, security=settings.smtp_security,
-        username=settings.smtp_username, password=settings.smtp_password,
+        host=settings.smtp_host,
+        sender=settings.smtp_from,
+        to=tuple(to),
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
     )
 
 
@@ -99,11 +103,16 @@ class Runtime:
         return self._extractor
 
     def pipeline(self) -> PipelineContext:
-        """A pipeline context with the rules as they stand now."""
+        """A pipeline context with the rules and enabled channels as they stand now."""
+        from worker.outbox import disabled_channels
+
+        disabled = disabled_channels(self.sessions)
         return PipelineContext(
-            sessions=self.sessions, extractor=self.extractor,
+            sessions=self.sessions,
+            extractor=self.extractor,
             rules=rules_in_force(self.settings, self.sessions),
-            channels=list(self.channels), window=timedelta(days=self.settings.dedupe_window_days),
+            channels=[c for c in self.channels if c not in disabled],
+            window=timedelta(days=self.settings.dedupe_window_days),
         )
 
     def close(self) -> None:
@@ -123,6 +132,10 @@ def build_runtime(
         headers={"User-Agent": settings.user_agent},
     )
     return Runtime(
-        settings=settings, engine=engine, sessions=session_factory(engine), http=http,
-        channels=build_channels(settings, http, stream), _extractor=extractor,
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        http=http,
+        channels=build_channels(settings, http, stream),
+        _extractor=extractor,
     )

@@ -15,7 +15,16 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from veille.domain import AlertMessage, Source, Statement
-from veille.models import Alert, Delivery, DeliveryAttempt, Feed, Item, StatementRow, utcnow
+from veille.models import (
+    Alert,
+    ChannelState,
+    Delivery,
+    DeliveryAttempt,
+    Feed,
+    Item,
+    StatementRow,
+    utcnow,
+)
 from worker.delivery.retry import next_attempt_at
 
 log = logging.getLogger("veille.delivery")
@@ -35,10 +44,19 @@ def _source(item: Item, feed_url: str) -> Source:
 def statement_from_row(row: StatementRow) -> Statement:
     """Rebuild the domain statement from its stored row."""
     return Statement(
-        speaker=row.speaker, speaker_actor=row.speaker_actor, type=row.type,
-        targets=tuple(row.targets or ()), direct=row.direct, background=row.background,
-        start=row.start, end=row.end, sentence=row.sentence, content=row.content, cue=row.cue,
-        person=row.person, confidence=row.confidence,
+        speaker=row.speaker,
+        speaker_actor=row.speaker_actor,
+        type=row.type,
+        targets=tuple(row.targets or ()),
+        direct=row.direct,
+        background=row.background,
+        start=row.start,
+        end=row.end,
+        sentence=row.sentence,
+        content=row.content,
+        cue=row.cue,
+        person=row.person,
+        confidence=row.confidence,
     )
 
 
@@ -54,7 +72,9 @@ def cluster_sources(session: Session, cluster_id: int | None, story_id: int | No
     if not conds:
         return []
     rows = session.execute(
-        select(Item, Feed.url).join(Feed, Feed.id == Item.feed_id).where(or_(*conds))
+        select(Item, Feed.url)
+        .join(Feed, Feed.id == Item.feed_id)
+        .where(or_(*conds))
         .order_by(Item.published, Item.id)
     ).all()
     return [_source(item, url) for item, url in rows]
@@ -72,8 +92,11 @@ def alert_message(session: Session, alert_id: str) -> AlertMessage | None:
     assert item is not None
     feed_url = session.scalar(select(Feed.url).where(Feed.id == item.feed_id)) or ""
     return AlertMessage(
-        alert_id=alert.id, rule=alert.rule, created_at=alert.created_at,
-        statement=statement_from_row(row), item=_source(item, feed_url),
+        alert_id=alert.id,
+        rule=alert.rule,
+        created_at=alert.created_at,
+        statement=statement_from_row(row),
+        item=_source(item, feed_url),
         sources=tuple(cluster_sources(session, alert.cluster_id, item.story_id)),
     )
 
@@ -107,7 +130,9 @@ def due_delivery_ids(
 
 
 def deliver_one(
-    sessions: sessionmaker[Session], channels: Mapping[str, Channel], delivery_id: int,
+    sessions: sessionmaker[Session],
+    channels: Mapping[str, Channel],
+    delivery_id: int,
     now: datetime | None = None,
 ) -> str | None:
     """Send one claimed delivery and record the attempt; returns its new status."""
@@ -135,8 +160,13 @@ def deliver_one(
 
 
 def _finish(
-    sessions: sessionmaker[Session], delivery_id: int, *, ok: bool, status_code: int | None,
-    error: str | None, final: bool,
+    sessions: sessionmaker[Session],
+    delivery_id: int,
+    *,
+    ok: bool,
+    status_code: int | None,
+    error: str | None,
+    final: bool,
 ) -> str:
     now = utcnow()
     with sessions() as session, session.begin():
@@ -155,22 +185,64 @@ def _finish(
             if nxt is None:
                 d.status = "failed"
                 log.warning("delivery %s to %s failed for good: %s", d.id, d.channel, d.last_error)
+                if status_code == 410:
+                    _disable_channel(session, d.channel, now)
             else:
                 d.next_attempt_at = nxt
                 log.warning(
                     "delivery %s to %s failed (%s); next attempt at %s",
-                    d.id, d.channel, d.last_error, nxt.isoformat(timespec="seconds"),
+                    d.id,
+                    d.channel,
+                    d.last_error,
+                    nxt.isoformat(timespec="seconds"),
                 )
         return d.status
 
 
+def _disable_channel(session: Session, channel: str, now: datetime) -> None:
+    reason = f"{channel} answered 410 Gone: endpoint disabled (`veille alerts retry` re-enables)"
+    state = session.get(ChannelState, channel)
+    if state is None:
+        session.add(ChannelState(channel=channel, disabled_reason=reason, disabled_at=now))
+    else:
+        state.disabled_reason, state.disabled_at = reason, now
+    session.execute(
+        update(Delivery)
+        .where(Delivery.channel == channel, Delivery.status == "pending")
+        .values(status="failed", last_error=reason)
+    )
+    log.warning("%s", reason)
+
+
+def disabled_channels(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Channels disabled by a 410 Gone, with the reason."""
+    with sessions() as session:
+        return {
+            s.channel: s.disabled_reason or "disabled"
+            for s in session.scalars(
+                select(ChannelState).where(ChannelState.disabled_at.is_not(None))
+            )
+        }
+
+
+def enable_channels(session: Session, channels: Sequence[str]) -> None:
+    """Re-enable channels a user retries deliveries to."""
+    for channel in channels:
+        state = session.get(ChannelState, channel)
+        if state is not None:
+            state.disabled_reason, state.disabled_at = None, None
+
+
 def deliver_due(
-    sessions: sessionmaker[Session], channels: Mapping[str, Channel],
+    sessions: sessionmaker[Session],
+    channels: Mapping[str, Channel],
     alert_ids: Sequence[str] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Send every due delivery (optionally only those of some alerts); counts by outcome."""
     counts: dict[str, int] = {}
-    for delivery_id in due_delivery_ids(sessions, utcnow(), alert_ids):
-        status = deliver_one(sessions, channels, delivery_id) or "skipped"
+    now = now or utcnow()
+    for delivery_id in due_delivery_ids(sessions, now, alert_ids):
+        status = deliver_one(sessions, channels, delivery_id, now) or "skipped"
         counts[status] = counts.get(status, 0) + 1
     return counts

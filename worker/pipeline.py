@@ -90,10 +90,21 @@ def _record(
         if new:
             opened.add(cluster.id)
         row = StatementRow(
-            item_id=item.id, idx=idx, speaker=st.speaker, person=st.person,
-            speaker_actor=st.speaker_actor, type=st.type, targets=list(st.targets),
-            direct=st.direct, background=st.background, start=st.start, end=st.end,
-            sentence=st.sentence, content=st.content, cue=st.cue, confidence=st.confidence,
+            item_id=item.id,
+            idx=idx,
+            speaker=st.speaker,
+            person=st.person,
+            speaker_actor=st.speaker_actor,
+            type=st.type,
+            targets=list(st.targets),
+            direct=st.direct,
+            background=st.background,
+            start=st.start,
+            end=st.end,
+            sentence=st.sentence,
+            content=st.content,
+            cue=st.cue,
+            confidence=st.confidence,
             cluster_id=cluster.id,
         )
         session.add(row)

@@ -29,7 +29,9 @@ def is_pluperfect(cue: Token) -> bool:
         if c.dep_.startswith("aux") and c.lemma_ in {"avoir", "être"} \
                 and "Imp" in c.morph.get("Tense") and "Ind" in c.morph.get("Mood"):
             return True
-    if cue.morph.get("VerbForm") == ["Fin"] and "Imp" in cue.morph.get("Tense"):
+    compound = any(c.dep_.startswith("aux") for c in cue.children)
+    if not compound and cue.lower_.endswith(("ait", "aient", "ais")) \
+            and "Imp" in cue.morph.get("Tense"):
         return True
     return False
 

@@ -9,13 +9,14 @@ from spacy.tokens import Span, Token
 from .lexicon import Lexicon
 from .quotes import QuoteIndex
 
-SUBJ_DEPS = {"nsubj", "expl:subj"}
+SUBJ_DEPS = {"nsubj", "expl:subj", "nsubj:pass"}
 INVERTED = {"-il", "-elle", "-ils", "-elles", "-on", "-t-il", "-t-elle", "-t-on"}
 CLIMB_DEPS = {"xcomp", "advcl", "ccomp", "conj", "acl"}
 DOC_NOUNS = {"bilan", "communiqué", "rapport", "texte", "résolution", "lettre", "courrier",
              "déclaration", "document", "source", "message", "note", "enquête", "décret",
              "tribune", "initiative", "campagne", "site", "compte", "récit", "étude"}
 SELON = {"selon", "après"}
+SUBJ_WORDS = {"il", "elle", "ils", "elles", "celui-ci", "celle-ci"}
 
 
 @dataclass
@@ -37,11 +38,14 @@ class Cue:
 
 def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
     """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
-    for c in v.children:
+    for c in list(v.children) + [g for c in v.children if c.dep_.startswith("aux")
+                                 for g in c.children]:
         if c.lower_ in INVERTED or (c.text.startswith("-") and c.lower_.lstrip("-t") in
                                     {"il", "elle", "ils", "elles", "on"}):
             return [], c.lower_.replace("-t-", "-")
-    for c in v.children:
+    kids = list(v.children)
+    kids += [g for c in kids if c.dep_.startswith("aux") for g in c.children]
+    for c in sorted(kids, key=lambda t: t.i):
         if c.dep_ in SUBJ_DEPS and c.i < v.i or (c.dep_ == "nsubj"):
             if c.pos_ == "PRON" and c.lower_ in {"qui", "lequel", "laquelle"}:
                 # relative clause: the antecedent noun is the subject
@@ -68,7 +72,8 @@ def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
     if not incise:
         return []
     for c in v.children:
-        if c.i > v.i and c.dep_ in {"obj", "nsubj", "appos", "obl:mod", "obl:arg", "obl"} \
+        if c.i > v.i and c.dep_ in {"obj", "nsubj", "appos", "obl:mod", "obl:arg", "obl",
+                                    "xcomp", "iobj", "dep", "conj"} \
                 and c.pos_ in {"NOUN", "PROPN"} and not any(
                     g.dep_ == "case" for g in c.children):
             return [c, *[x for x in c.conjuncts if x.i > c.i]]
@@ -95,8 +100,11 @@ def has_complement(v: Token, quotes: QuoteIndex) -> bool:
     if any(c.dep_ in {"ccomp", "xcomp"} for c in v.children):
         return True
     doc = v.doc
-    nxt = doc[v.i + 1: min(v.i + 4, len(doc))]
-    if any(t.text == ":" for t in nxt) or any(t.lower_ in {"que", "qu'", "qu’"} for t in nxt):
+    nxt = doc[v.i + 1: min(v.i + 7, v.sent.end)]
+    if any(t.text == ":" for t in nxt[:3]) or any(t.lower_ in {"que", "qu'", "qu’"} for t in nxt):
+        return True
+    if any(t.lower_ in {"que", "qu'", "qu’"} and t.dep_ == "mark" and t.i > v.i
+           for t in v.subtree):
         return True
     sent = v.sent
     return bool(quotes.overlapping(sent.start_char, sent.end_char))
@@ -106,9 +114,12 @@ def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
     """Reporting verbs of one sentence, with their raw subjects."""
     cues: list[Cue] = []
     for tok in sent:
-        if tok.pos_ not in {"VERB"} or quotes.inside(tok.idx):
+        if quotes.inside(tok.idx):
             continue
-        hit = lex.match_verb(tok)
+        guess = lex.verb_misread_as_noun(tok) if tok.pos_ == "NOUN" else None
+        if tok.pos_ != "VERB" and guess is None:
+            continue
+        hit = lex.match_verb(tok, guess)
         if hit is None:
             continue
         type_, key, last = hit
@@ -117,8 +128,7 @@ def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
         if tok.lemma_ == "appeler" and not any(
                 t.lower_ in {"à", "au", "aux"} for t in tok.doc[tok.i + 1: tok.i + 8]):
             continue
-        if is_passive(tok) or (tok.dep_ == "acl" and "Part" in tok.morph.get("VerbForm")
-                               and "Pres" not in tok.morph.get("Tense")):
+        if is_passive(tok) or _acl_participle(tok):
             cue.agent = agent_of(tok)
             if cue.agent is None:
                 continue
@@ -126,6 +136,8 @@ def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
             cues.append(cue)
             continue
         cue.subjects, cue.pronoun = subject_tokens(tok)
+        if not cue.subjects and cue.pronoun is None and "Inf" not in tok.morph.get("VerbForm"):
+            cue.subjects, cue.pronoun = nearest_subject(tok, quotes)
         inverted = bool(cue.pronoun and cue.pronoun.startswith("-"))
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = inverted_nominal(tok, quotes)
@@ -136,6 +148,33 @@ def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
             cue.kind = "participle"
         cues.append(cue)
     return cues
+
+
+def _acl_participle(v: Token) -> bool:
+    """`une demande rejetée par Moscou`: a past participle modifying a noun, not a tense."""
+    if v.dep_ != "acl" or "Part" not in v.morph.get("VerbForm") \
+            or "Pres" in v.morph.get("Tense") or v.head.pos_ not in {"NOUN", "PROPN", "PRON"}:
+        return False
+    left = v.doc[max(v.sent.start, v.i - 5):v.i]
+    return not any(t.lemma_ in {"avoir", "être"} and t.pos_ in {"AUX", "VERB"} for t in left)
+
+
+def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | None]:
+    """Parse fallback: the closest subject to the left of the cue, outside quotations."""
+    coordinated = False
+    for t in reversed(v.doc[v.sent.start:v.i]):
+        if quotes.inside(t.idx) or t.text in {";", "«", "»"}:
+            break
+        if t.dep_ in SUBJ_DEPS:
+            if t.pos_ == "PRON":
+                return ([], t.lower_) if t.lower_ in SUBJ_WORDS else ([], None)
+            return [t, *[x for x in t.conjuncts if x.i > t.i]], None
+        if t.lower_ in {"et", "puis", "mais"}:
+            coordinated = True
+        if t.pos_ == "VERB" and t.morph.get("VerbForm") == ["Fin"] and t.lemma_ not in {
+                "avoir", "être"} and not coordinated:
+            break
+    return [], None
 
 
 def _incise(v: Token, quotes: QuoteIndex) -> bool:

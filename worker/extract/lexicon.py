@@ -75,9 +75,11 @@ class Lexicon:
         self.rejection_labels.update(labels.get("rejection", []))
         self.warning_words.update(w.lower() for w in labels.get("warning_words", []))
 
-    def match_verb(self, tok: Token) -> tuple[str, str, int] | None:
+    def match_verb(self, tok: Token, lemma: str | None = None) -> tuple[str, str, int] | None:
         """(type, cue key, index of last cue token) when `tok` heads a reporting cue."""
-        lemma = tok.lemma_.lower()
+        lemma = lemma or tok.lemma_.lower()
+        if lemma not in self.verbs and lemma not in self.locutions:
+            lemma = guess_er_lemma(tok.lower_) or lemma
         if lemma not in self.verbs and lemma not in self.locutions \
                 and lemma not in self.reflexive_verbs:
             return None
@@ -111,6 +113,30 @@ class Lexicon:
             if reflexive and lemma in {"demander", "dire", "déclarer", "montrer"}:
                 return None
             return self.verbs[lemma], lemma, tok.i
+        return None
+
+    def verb_misread_as_noun(self, tok: Token) -> str | None:
+        """`et juge qu'...` tagged NOUN: the -er verb lemma when the context wants a verb."""
+        if tok.pos_ != "NOUN" or any(c.dep_ == "det" for c in tok.children):
+            return None
+        low = tok.lower_
+        for suffix, repl in (("ent", "er"), ("es", "er"), ("e", "er")):
+            if low.endswith(suffix):
+                guess = low[: -len(suffix)] + repl
+                break
+        else:
+            return None
+        if guess not in self.verbs:
+            return None
+        doc = tok.doc
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        prev = doc[tok.i - 1] if tok.i > 0 else None
+        if nxt is not None and nxt.lower_ in {"que", "qu'", "qu’", ":", "à", "au", "aux"}:
+            return guess
+        if any(c.dep_ == "ccomp" for c in tok.children):
+            return guess
+        if prev is not None and (prev.pos_ in {"PROPN", "PRON"} or prev.lower_ == "et"):
+            return guess
         return None
 
     def is_weak(self, key: str) -> bool:
@@ -148,6 +174,23 @@ IRREGULAR_FORMS = (
     "met en garde", "mettent en garde", "mettre en garde", "main tendue", "tend la main",
     "fin de non-recevoir", "il faut", "faut",
 )
+
+
+ER_ENDINGS = (("aient", ""), ("ait", ""), ("ées", ""), ("és", ""), ("ée", ""), ("é", ""),
+              ("ent", ""), ("es", ""), ("e", ""), ("ant", ""))
+
+
+def guess_er_lemma(form: str) -> str | None:
+    """The -er infinitive a conjugated form would come from (lemmatizer fallback)."""
+    for suffix, _ in ER_ENDINGS:
+        if form.endswith(suffix) and len(form) - len(suffix) >= 3:
+            stem = form[: -len(suffix)]
+            if suffix in {"ant", "ait", "aient"} and stem.endswith("ç"):
+                stem = stem[:-1] + "c"
+            if suffix in {"ant", "ait", "aient"} and stem.endswith("ge"):
+                stem = stem[:-1]
+            return stem + "er"
+    return None
 
 
 def _norm(key: str) -> str:

@@ -96,13 +96,14 @@ class DocContext:
     def office(self, head: Token) -> tuple[str | None, str | None, bool]:
         """(role, actor, former) for an NP headed by an office noun."""
         toks = np_tokens(head)
-        text = " " + fold(" ".join(t.text for t in toks)).replace("’", "'") + " "
+        text = " " + _words(" ".join(t.text for t in toks)) + " "
+        head_word = {_words(head.lemma_), _words(head.text)}
         role = None
         best = 0
         for key, r in self.kb.offices.items():
-            if (" " + key + " ") in text.replace("l' ", "l'").replace("d' ", "d'") \
-                    and len(key) > best and fold(head.lemma_) in key.split() + [key]:
-                role, best = r, len(key)
+            k = _words(key)
+            if (" " + k + " ") in text and len(k) > best and head_word & set(k.split()):
+                role, best = r, len(k)
         if role is None:
             return None, None, False
         actor = None
@@ -116,6 +117,11 @@ class DocContext:
             if t.pos_ == "ADJ" and self.kb.nationality(t.lemma_):
                 actor = actor or self.kb.nationality(t.lemma_)
         return role, actor, former
+
+
+def _words(s: str) -> str:
+    """Folded words with elided articles split off, for office matching."""
+    return " ".join(fold(s).replace("'", "' ").split())
 
 
 def np_tokens(head: Token) -> list[Token]:

@@ -1,0 +1,105 @@
+"""Speech-act typing: from the cue's lexicon type, refined by negation, labels and content."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from .cues import Cue
+from .lexicon import Lexicon
+
+NEGATORS = {"pas", "jamais", "guère", "aucunement", "nullement", "plus"}
+LABEL_VERBS = {"qualifier", "traiter", "taxer", "juger", "estimer", "considérer", "trouver"}
+PROPOSAL_NOUNS = {"demande", "proposition", "revendication", "exigence", "propos", "offre",
+                  "idée", "plan", "appel", "projet", "initiative", "ultimatum", "condition"}
+READY = {"prêt", "disposé", "ouvert", "décidé", "résolu"}
+MODAL_DEMAND = {"falloir"}
+
+
+def negated(v: Token) -> bool:
+    """`n'a pas exclu`: a negated cue does not perform its act."""
+    return any(c.dep_ == "advmod" and c.lower_ in NEGATORS for c in v.children)
+
+
+def _label_type(cue: Cue, lex: Lexicon) -> str | None:
+    """`qualifier d'inacceptable` refuses; `qualifier de « crime »` blames."""
+    v = cue.tok
+    if v.lemma_ not in LABEL_VERBS:
+        return None
+    doc = v.doc
+    window = doc[v.i + 1: min(v.i + 12, cue.sent.end)]
+    words = " ".join(t.lower_ for t in window)
+    has_label = any(lab in words for lab in lex.rejection_labels)
+    if v.lemma_ in {"juger", "estimer", "considérer", "trouver"}:
+        near = " ".join(t.lower_ for t in doc[v.i + 1: min(v.i + 4, cue.sent.end)])
+        if any(lab in near for lab in lex.rejection_labels):
+            return "rejection"
+        return None
+    if has_label:
+        return "rejection"
+    obj_noun = v.head if cue.kind == "acl" else next(
+        (c for c in v.children if c.dep_ in {"obj", "nsubj:pass"}), None)
+    if obj_noun is not None and obj_noun.lemma_ in PROPOSAL_NOUNS:
+        return "rejection"
+    if any(t.lower_ in {"de", "d'", "d’"} for t in window[:8]):
+        return "accusation"
+    return None
+
+
+def _content_type(content: list[Token], lex: Lexicon) -> str | None:
+    """A plain statement that threatens, demands or offers by what it says."""
+    lows = [t.lower_ for t in content]
+    text = " ".join(lows)
+    for i, t in enumerate(content):
+        if t.lemma_ in READY and i + 1 < len(content) and content[i + 1].lower_ in {"à", "a"}:
+            return "offer"
+    has_si = any(t.lower_ in {"si", "s'"} and t.pos_ == "SCONJ" for t in content)
+    if " que si " in f" {text} " or "à condition" in text or "à moins que" in text:
+        return "demand"
+    if has_si and any(("Fut" in t.morph.get("Tense") or "Cnd" in t.morph.get("Mood"))
+                      for t in content if t.pos_ in {"VERB", "AUX"}):
+        return "warning"
+    if any(w in text for w in lex.warning_words):
+        return "warning"
+    if any(t.lemma_ in MODAL_DEMAND for t in content):
+        return "demand"
+    return None
+
+
+FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
+
+
+def inner_act(content: list[Token], lex: Lexicon) -> tuple[str, Token] | None:
+    """`« J'ai invité la Russie… », a-t-il dit`: a first-person act inside the quotation."""
+    for t in content:
+        if t.pos_ != "VERB":
+            continue
+        subj = [c for c in t.children if c.dep_ in {"nsubj", "expl:subj"}]
+        subj += [g for c in t.children if c.dep_.startswith("aux") for g in c.children
+                 if g.dep_ == "nsubj"]
+        if not any(c.lower_ in FIRST_PERSON for c in subj):
+            continue
+        hit = lex.match_verb(t)
+        if hit and hit[0] != "statement" and not negated(t):
+            return hit[0], t
+    return None
+
+
+def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
+    """Final type and a confidence for one cue."""
+    conf = {"verb": 0.85, "noun": 0.6, "selon": 0.75}.get(cue.kind, 0.7)
+    if cue.weak:
+        conf -= 0.1
+    if cue.kind in {"verb", "participle", "passive", "acl"}:
+        label = _label_type(cue, lex)
+        if label:
+            return label, conf - 0.1
+        if negated(cue.tok) and cue.type != "statement":
+            return "statement", conf - 0.2
+    if cue.type == "statement" or (cue.type == "offer" and cue.tok.lemma_ == "dire"):
+        inner = inner_act(content, lex)
+        if inner is not None:
+            return inner[0], conf - 0.1
+        refined = _content_type(content, lex)
+        if refined:
+            return refined, conf - 0.15
+    return cue.type, conf

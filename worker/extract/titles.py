@@ -1,0 +1,86 @@
+"""Titles without a reporting verb: `X : « … »`, `Sujet : « … »` with the speaker in the next line."""
+
+from __future__ import annotations
+
+from spacy.tokens import Span
+
+from veille.domain import Statement
+
+from .acts import _content_type
+from .lexicon import Lexicon
+from .quotes import QuoteIndex
+from .speakers import DocContext, Speaker, name_gender
+from .targets import TARGETED, content_targets
+
+
+def title_span(ctx: DocContext) -> Span | None:
+    """The first line when the text has a title line of its own."""
+    text = ctx.doc.text
+    nl = text.find("\n")
+    if nl == -1:
+        return None
+    first = next(iter(ctx.doc.sents), None)
+    if first is None or first.end_char > nl + 1:
+        return None
+    return first
+
+
+def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | None:
+    """A named person, else an actor, written outside the quotation in the title."""
+    outside = [t for t in sent if not quotes.inside(t.idx) and t.text not in "«»\"“”"]
+    for t in outside:
+        m = ctx.at.get(t.i)
+        if m and m.person:
+            office = m.person.office_at(ctx.when)
+            return Speaker(ctx.full_name(m.person.name), office.actor if office else None, True,
+                           m.person.gender)
+    for ent in sent.ents:
+        if ent.label_ == "PER" and not quotes.inside(ent.start_char) and \
+                all(ctx.at.get(t.i) is None for t in ent):
+            name = ctx.full_name(ent.text)
+            return Speaker(name, ctx.person_actor.get(name.split()[-1].lower()), True,
+                           name_gender(name))
+    colon = next((t.i for t in outside if t.text == ":"), None)
+    for t in outside:
+        m = ctx.at.get(t.i)
+        if m and m.actor and (colon is None or t.i < colon) and t.i == m.start:
+            nxt = ctx.doc[m.end] if m.end < len(ctx.doc) else None
+            if nxt is not None and (nxt.text == ":" or quotes.inside(nxt.idx + 1)
+                                    or nxt.text in "«\"“"):
+                return Speaker(m.text, m.actor, False)
+    return None
+
+
+def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Statement],
+                     lex: Lexicon) -> list[Statement]:
+    """A quoted title with no cue is said by whom the title or the next line names."""
+    sent = title_span(ctx)
+    if sent is None:
+        return []
+    start, end = sent.start_char, sent.end_char
+    while end > start and ctx.doc.text[end - 1].isspace():
+        end -= 1
+    if any(s.start < end and start < s.end for s in existing):
+        return []
+    qs = quotes.overlapping(start, end)
+    if not qs:
+        return []
+    sp = _speaker_in(ctx, sent, quotes)
+    if sp is None:
+        nxt = sorted((s for s in existing if s.start >= end and s.person and s.speaker
+                      and s.speaker[:1].isupper()), key=lambda s: s.start)
+        if nxt and ctx.doc.text[end:nxt[0].start].count("\n") <= 2 and nxt[0].direct:
+            s0 = nxt[0]
+            sp = Speaker(s0.speaker, s0.speaker_actor, s0.person)
+    if sp is None:
+        return []
+    quoted = [t for t in sent if quotes.inside(t.idx)]
+    type_ = _content_type(quoted, lex) or "statement"
+    targets = content_targets(ctx, quoted, {sp.actor, None}) if type_ in TARGETED else []
+    text = ctx.doc.text
+    return [Statement(
+        speaker=sp.name, speaker_actor=sp.actor, type=type_, targets=tuple(targets),
+        direct=True, background=False, start=start, end=end,
+        sentence=text[start:end], content=" ".join(text[s:e] for s, e in qs), cue=":",
+        person=sp.person, confidence=0.5,
+    )]
