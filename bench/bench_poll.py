@@ -24,6 +24,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,39 @@ from feedserver import FeedServer, rss_feed  # noqa: E402
 
 from scheduler.fetch import FetchRequest, FetchResult, FetchState, make_client  # noqa: E402
 from scheduler.parse import FeedError, parse_feed  # noqa: E402
-from scheduler.politeness import HostLimiter, fetch_all  # noqa: E402
+from scheduler.politeness import HostLimiter, fetch_polite  # noqa: E402
 
-WORDS = (
-    "gouvernement ministre sommet accord frontière sanctions négociations cessez-le-feu armée "
-    "président parlement élection réforme budget alliance sécurité diplomatie ambassade crise "
-    "région capitale conflit aide humanitaire population réfugiés tribunal enquête rapport"
-).split()
+WORDS = [
+    "gouvernement",
+    "ministre",
+    "sommet",
+    "accord",
+    "frontière",
+    "sanctions",
+    "négociations",
+    "cessez-le-feu",
+    "armée",
+    "président",
+    "parlement",
+    "élection",
+    "réforme",
+    "budget",
+    "alliance",
+    "sécurité",
+    "diplomatie",
+    "ambassade",
+    "crise",
+    "région",
+    "capitale",
+    "conflit",
+    "aide",
+    "humanitaire",
+    "population",
+    "réfugiés",
+    "tribunal",
+    "enquête",
+    "rapport",
+]
 
 
 def feed_body(feed_no: int, version: int, items: int) -> bytes:
@@ -77,7 +104,7 @@ class Layout:
 
 
 def serve(layout: Layout, ready: Any, commands: Any) -> None:
-    """Child process: one FeedServer per loopback host; obeys ('change', [n...]) and ('stop',)."""
+    """Child process: one FeedServer per loopback host; obeys change/reset/latency/stop."""
     servers = [FeedServer(host=f"127.0.0.{h + 1}").start() for h in range(layout.hosts)]
     for n in range(layout.feeds):
         h, path = layout.place(n)
@@ -85,33 +112,57 @@ def serve(layout: Layout, ready: Any, commands: Any) -> None:
     ready.send([s.base_url for s in servers])
     while True:
         cmd = commands.recv()
-        if cmd[0] == "change":
+        if cmd[0] in ("change", "reset"):
+            version = 1 if cmd[0] == "change" else 0
             for n in cmd[1]:
                 h, path = layout.place(n)
-                servers[h].update(path, body=feed_body(n, 1, layout.items), etag=f'"{n}-1"')
-            commands.send("ok")
+                body = feed_body(n, version, layout.items)
+                servers[h].update(path, body=body, etag=f'"{n}-{version}"')
+        elif cmd[0] == "latency":
+            for n in range(layout.feeds):
+                h, path = layout.place(n)
+                servers[h].update(path, delay=cmd[1])
         else:
             break
+        commands.send("ok")
     for s in servers:
         s.close()
 
 
+def _parse_count(body: bytes, url: str, content_type: str | None) -> int:
+    """Parse one body and return its number of entries (-1 when it is not a feed)."""
+    try:
+        return len(parse_feed(body, url, content_type).entries)
+    except FeedError:
+        return -1
+
+
 async def our_cycle(
-    requests: list[FetchRequest], per_host: int, delay: float
+    requests: list[FetchRequest],
+    per_host: int,
+    delay: float,
+    pool: ProcessPoolExecutor | None = None,
 ) -> tuple[list[FetchResult], int, int]:
-    """One concurrent cycle: fetch everything, parse what changed. (results, parsed, entries)."""
+    """One concurrent cycle: each feed is parsed as soon as its body arrives (if it changed)."""
     limiter = HostLimiter(max_per_host=per_host, min_delay=delay)
-    async with make_client(timeout_connect=5, timeout_read=10, max_connections=256) as client:
-        results = await fetch_all(client, requests, limiter, total_timeout=30)
-    parsed = entries = 0
-    for r in results:
-        if r.kind == "ok":
-            try:
-                entries += len(parse_feed(r.body, r.final_url or r.url, r.content_type).entries)
-                parsed += 1
-            except FeedError:
-                pass
-    return results, parsed, entries
+    loop = asyncio.get_running_loop()
+    async with make_client(
+        timeout_connect=5, timeout_read=10, per_host_connections=per_host
+    ) as client:
+
+        async def one(req: FetchRequest) -> tuple[FetchResult, int]:
+            r = await fetch_polite(client, req, limiter, total_timeout=30)
+            if r.kind != "ok":
+                return r, 0
+            args = (r.body, r.final_url or r.url, r.content_type)
+            if pool is None:
+                return r, _parse_count(*args)
+            return r, await loop.run_in_executor(pool, _parse_count, *args)
+
+        done = await asyncio.gather(*(one(r) for r in requests))
+    results = [r for r, _ in done]
+    parsed = sum(1 for r, n in done if r.kind == "ok" and n >= 0)
+    return results, parsed, sum(n for _, n in done if n > 0)
 
 
 def naive_cycle(urls: list[str]) -> tuple[int, int]:
@@ -124,74 +175,118 @@ def naive_cycle(urls: list[str]) -> tuple[int, int]:
     return ok, entries
 
 
+@dataclass
+class Figures:
+    """What one scenario measured."""
+
+    latency: float
+    ours_wall: float
+    ours_cpu: float
+    naive_wall: float
+    naive_cpu: float
+    kinds: dict[str, int]
+    parsed: int
+    ours_entries: int
+    naive_ok: int
+    naive_entries: int
+    traced_peak: int
+    rss_mib: float
+
+
+def scenario(
+    cmd: Any, urls: list[str], changed: list[int], latency: float, args: argparse.Namespace
+) -> Figures:
+    """Warm up (learn ETags), publish new items on `changed`, time ours then the naive loop."""
+    cmd.send(("latency", latency))
+    cmd.recv()
+    cmd.send(("reset", list(range(len(urls)))))
+    cmd.recv()
+    # Warm-up (untimed): learn every ETag as the service would have from its last cycle.
+    first, _, _ = asyncio.run(our_cycle([FetchRequest(u) for u in urls], args.per_host, 0))
+    assert all(r.kind == "ok" for r in first), {r.error for r in first if r.error}
+    requests = [
+        FetchRequest(u, FetchState(r.etag, r.last_modified))
+        for u, r in zip(urls, first, strict=True)
+    ]
+    cmd.send(("change", changed))
+    cmd.recv()
+
+    pool = ProcessPoolExecutor(args.parse_procs) if args.parse_procs else None
+    try:
+        gc.collect()
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        results, parsed, entries = asyncio.run(our_cycle(requests, args.per_host, args.delay, pool))
+        ours_wall, ours_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    finally:
+        if pool:
+            pool.shutdown()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kinds = {k: sum(1 for r in results if r.kind == k) for k in ("ok", "not_modified", "error")}
+    tracemalloc.start()
+    asyncio.run(our_cycle(requests, args.per_host, args.delay))
+    traced_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    gc.collect()
+    cpu1, t1 = time.process_time(), time.perf_counter()
+    naive_ok, naive_entries = naive_cycle(urls)
+    naive_wall, naive_cpu = time.perf_counter() - t1, time.process_time() - cpu1
+    return Figures(latency, ours_wall, ours_cpu, naive_wall, naive_cpu, kinds, parsed, entries,
+                   naive_ok, naive_entries, traced_peak, rss)  # fmt: skip
+
+
+def report(f: Figures, n: int) -> None:
+    """Print one scenario's figures."""
+    print(f"-- server latency {f.latency * 1000:g} ms per response")
+    print(f"ours : {f.ours_wall:7.3f} s  {n / f.ours_wall:8.1f} feeds/s  "
+          f"{f.kinds['not_modified']} x 304, {f.kinds['ok']} x 200 ({f.parsed} parsed, "
+          f"{f.ours_entries} entries), {f.kinds['error']} errors")  # fmt: skip
+    print(f"naive: {f.naive_wall:7.3f} s  {n / f.naive_wall:8.1f} feeds/s  "
+          f"{f.naive_ok} x 200, {f.naive_entries} entries parsed")  # fmt: skip
+    print(f"speed-up: {f.naive_wall / f.ours_wall:.1f}x (target >= 20x)")
+    print(f"CPU seconds (client process) per 1,000 polls: ours {f.ours_cpu * 1000 / n:.3f}, "
+          f"naive {f.naive_cpu * 1000 / n:.3f}")  # fmt: skip
+    print(f"peak memory of our cycle: {f.traced_peak / 2**20:.1f} MiB traced (tracemalloc); "
+          f"process max RSS {f.rss_mib:.0f} MiB")  # fmt: skip
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--feeds", type=int, default=1000)
-    ap.add_argument("--hosts", type=int, default=20)
+    ap.add_argument("--hosts", type=int, default=100, help="loopback hosts (127.0.0.1..N)")
     ap.add_argument("--items", type=int, default=25)
     ap.add_argument("--changed", type=float, default=0.05, help="share of feeds with new items")
-    ap.add_argument("--per-host", type=int, default=6)
+    ap.add_argument("--per-host", type=int, default=2, help="concurrent connections per host")
     ap.add_argument("--delay", type=float, default=0.0, help="min seconds between starts/host")
+    ap.add_argument("--latency", type=float, nargs="*", default=[0.0, 0.05],
+                    help="simulated server latency per response, one scenario each")  # fmt: skip
+    ap.add_argument("--parse-procs", type=int, default=0, help="parse in N processes (0: inline)")
     args = ap.parse_args()
-    layout = Layout(args.feeds, min(args.hosts, 250), args.items)
+    layout = Layout(args.feeds, max(1, min(args.hosts, 250)), args.items)
+    step = max(1, round(1 / args.changed)) if args.changed > 0 else 0
+    changed = list(range(0, layout.feeds, step)) if step else []
 
     ctx = mp.get_context("fork")
     ready_r, ready_w = ctx.Pipe(duplex=False)
-    cmd_parent, cmd_child = ctx.Pipe()
+    cmd, cmd_child = ctx.Pipe()
     child = ctx.Process(target=serve, args=(layout, ready_w, cmd_child), daemon=True)
     child.start()
     try:
         bases = ready_r.recv()
-        urls = []
-        for n in range(layout.feeds):
-            h, path = layout.place(n)
-            urls.append(bases[h] + path)
-        # Warm-up (untimed): learn every ETag as the service would have from its last cycle.
-        first, _, _ = asyncio.run(our_cycle([FetchRequest(u) for u in urls], args.per_host, 0))
-        assert all(r.kind == "ok" for r in first), {r.error for r in first if r.error}
-        states = [FetchState(r.etag, r.last_modified) for r in first]
-        changed = list(range(0, layout.feeds, max(1, round(1 / args.changed))))
-        cmd_parent.send(("change", changed))
-        cmd_parent.recv()
-        requests = [FetchRequest(u, s) for u, s in zip(urls, states, strict=True)]
-
-        gc.collect()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        results, parsed, ours_entries = asyncio.run(our_cycle(requests, args.per_host, args.delay))
-        ours_wall, ours_cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        rss_after_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        kinds = {k: sum(1 for r in results if r.kind == k) for k in ("ok", "not_modified", "error")}
-
-        tracemalloc.start()
-        asyncio.run(our_cycle(requests, args.per_host, args.delay))
-        _, traced_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-
-        gc.collect()
-        cpu1, t1 = time.process_time(), time.perf_counter()
-        naive_ok, naive_entries = naive_cycle(urls)
-        naive_wall, naive_cpu = time.perf_counter() - t1, time.process_time() - cpu1
+        urls = [bases[h] + path for h, path in map(layout.place, range(layout.feeds))]
+        parse_where = f"in {args.parse_procs} processes" if args.parse_procs else "inline"
+        print(f"{layout.feeds} feeds on {layout.hosts} loopback hosts, {layout.items} items each "
+              f"(~{len(feed_body(0, 0, layout.items)) // 1024} KB), {len(changed)} with new "
+              f"items, the rest answering 304; limiter {args.per_host}/host, {args.delay:g} s "
+              f"spacing; parse {parse_where}")  # fmt: skip
+        for latency in args.latency:
+            report(scenario(cmd, urls, changed, latency, args), layout.feeds)
     finally:
-        cmd_parent.send(("stop",))
+        cmd.send(("stop",))
         child.join(timeout=5)
         if child.is_alive():
             child.terminate()
-
-    n = layout.feeds
-    print(f"feeds: {n} on {layout.hosts} loopback hosts, {layout.items} items each "
-          f"(~{len(feed_body(0, 0, layout.items)) // 1024} KB), {len(changed)} with new items; "
-          f"limiter {args.per_host}/host, {args.delay:g} s spacing")  # fmt: skip
-    print(f"ours : {ours_wall:7.3f} s  {n / ours_wall:8.1f} feeds/s  "
-          f"{kinds['not_modified']} x 304, {kinds['ok']} x 200 ({parsed} parsed, {ours_entries} "
-          f"entries), {kinds['error']} errors")  # fmt: skip
-    print(f"naive: {naive_wall:7.3f} s  {n / naive_wall:8.1f} feeds/s  "
-          f"{naive_ok} x 200, {naive_entries} entries parsed")  # fmt: skip
-    print(f"speed-up: {naive_wall / ours_wall:.1f}x (target >= 20x)")
-    print(f"CPU (client process) per 1,000 polls: ours {ours_cpu * 1000 / n:.3f} s, "
-          f"naive {naive_cpu * 1000 / n:.3f} s")  # fmt: skip
-    print(f"peak memory: ours cycle traced {traced_peak / 2**20:.1f} MiB; "
-          f"process max RSS after our cycle {rss_after_ours:.0f} MiB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Spot the same dispatch across feeds: exact fingerprints and MinHash near-duplicates."""
+"""Spot the same dispatch across feeds: exact fingerprints and MinHash near-duplicates.
+
+Store per item `exact_fingerprint(text)`, its `band_keys(minhash(text))` (index them) and the
+signature bytes; a new item's candidates are the items sharing an exact fingerprint or a band
+key, confirmed with `is_near_duplicate`. Compare within a time window (a day or two): recurring
+series with template teasers ("l'agenda culturel de la semaine") look alike from week to week.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import re
 import struct
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 NUM_PERM = 128
 BANDS = 32
@@ -108,3 +115,18 @@ def candidate_threshold(bands: int = BANDS, num_perm: int = NUM_PERM) -> float:
     """Similarity at which two texts become LSH candidates with probability about one half."""
     rows = num_perm // bands
     return float((1.0 / bands) ** (1.0 / rows))
+
+
+@dataclass(frozen=True)
+class TextKeys:
+    """Everything to store about one item's text to find its duplicates later."""
+
+    exact: str
+    signature: tuple[int, ...]
+    bands: tuple[str, ...]
+
+
+def text_keys(text: str) -> TextKeys:
+    """Exact fingerprint, MinHash signature and LSH band keys of a text, in one call."""
+    signature = minhash(text)
+    return TextKeys(exact_fingerprint(text), signature, tuple(band_keys(signature)))

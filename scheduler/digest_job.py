@@ -38,16 +38,34 @@ def run_digest(settings: Settings, sessions: sessionmaker[Session], **smtp: Any)
 
 
 def add_digest_job(
-    scheduler: Any, settings: Settings, sessions: sessionmaker[Session]
+    scheduler: Any, source: Any, sessions: sessionmaker[Session] | None = None
 ) -> Job | None:
-    """Schedule the digest when recipients and an SMTP server are configured; else say why."""
+    """Schedule the digest when recipients and an SMTP server are configured; else say why.
+
+    ``source`` is a worker Runtime (its settings and sessions are used) or Settings, in which
+    case ``sessions`` is required.
+    """
+    if sessions is None:
+        settings, sessions = source.settings, source.sessions
+    else:
+        settings = source
     if not settings.digest_to or not settings.smtp_host:
         log.info("no daily digest: set VEILLE_DIGEST_TO and VEILLE_SMTP_HOST to receive one")
         return None
     job: Job = scheduler.add_job(
-        run_digest, digest_trigger(settings), args=(settings, sessions), id=JOB_ID,
-        replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=3600,
+        run_digest,
+        digest_trigger(settings),
+        args=(settings, sessions),
+        id=JOB_ID,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
     )
-    log.info("daily digest at %s %s to %s", settings.digest_time, settings.timezone,
-             ", ".join(settings.digest_to))
+    log.info(
+        "daily digest at %s %s to %s",
+        settings.digest_time,
+        settings.timezone,
+        ", ".join(settings.digest_to),
+    )
     return job

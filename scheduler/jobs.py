@@ -10,12 +10,21 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import timedelta
+from typing import Any, Protocol
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.fetch import make_client
-from scheduler.poll import PollOutcome, poll_feeds, snapshots, sync_feeds, user_feed_ids
+from scheduler.poll import (
+    FeedSnapshot,
+    PollOutcome,
+    poll_feeds,
+    snapshots,
+    sync_feeds,
+    user_feed_ids,
+)
 from scheduler.schedule import PollPolicy
 from veille.models import utcnow
 from veille.settings import Settings
@@ -94,36 +103,72 @@ def policy(settings: Settings) -> PollPolicy:
     )
 
 
+class Poller:
+    """Keeps one event loop, HTTP client and per-host limiter across polling cycles.
+
+    Reusing them keeps connections and TLS contexts warm and makes the per-host delay hold
+    between cycles, not only within one.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._runner = asyncio.Runner()
+        self._client: Any = None
+        self._limiter: Any = None
+
+    async def _poll(self, runtime: Runtime, feeds: Sequence[FeedSnapshot]) -> list[PollOutcome]:
+        from scheduler.politeness import HostLimiter
+
+        s = self.settings
+        if self._client is None:
+            self._client = make_client(
+                user_agent=s.user_agent,
+                timeout_connect=min(10.0, s.fetch_timeout),
+                timeout_read=s.fetch_timeout,
+            )
+            self._limiter = HostLimiter(
+                max_per_host=s.per_host_connections, min_delay=s.per_host_delay
+            )
+        return await poll_feeds(
+            runtime.sessions, self._client, feeds, policy(s), s.max_feed_bytes, self._limiter
+        )
+
+    def poll(self, runtime: Runtime, feeds: Sequence[FeedSnapshot]) -> list[PollOutcome]:
+        """Fetch, parse and store these feeds concurrently."""
+        return self._runner.run(self._poll(runtime, feeds))
+
+    def close(self) -> None:
+        """Close the client and the loop."""
+        if self._client is not None:
+            self._runner.run(self._client.aclose())
+        self._runner.close()
+
+
 def poll_cycle(
-    runtime: Runtime, dispatcher: Dispatcher, feed_ids: Sequence[int], only_due: bool = True
+    runtime: Runtime,
+    dispatcher: Dispatcher,
+    feed_ids: Sequence[int],
+    only_due: bool = True,
+    poller: Poller | None = None,
+    slack: float = 0.0,
 ) -> list[PollOutcome]:
-    """Poll the (due) feeds once, hand their new items to the dispatcher."""
-    settings = runtime.settings
-    feeds = snapshots(runtime.sessions, feed_ids, utcnow() if only_due else None)
+    """Poll the feeds (those due within ``slack`` seconds), hand new items to the dispatcher."""
+    due = utcnow() + timedelta(seconds=slack) if only_due else None
+    feeds = snapshots(runtime.sessions, feed_ids, due)
     outcomes: list[PollOutcome] = []
     if feeds:
-        outcomes = asyncio.run(_poll(runtime, feeds, settings))
+        own = poller is None
+        poller = poller or Poller(runtime.settings)
+        try:
+            outcomes = poller.poll(runtime, feeds)
+        finally:
+            if own:
+                poller.close()
     new_ids = [i for o in outcomes for i in o.new_item_ids]
     if new_ids:
         log.info("%d new items from %d feeds", len(new_ids), len(feeds))
     dispatcher.items(new_ids)
     return outcomes
-
-
-async def _poll(runtime: Runtime, feeds: list, settings: Settings) -> list[PollOutcome]:
-    from scheduler.politeness import HostLimiter
-
-    limiter = HostLimiter(
-        max_per_host=settings.per_host_connections, min_delay=settings.per_host_delay
-    )
-    async with make_client(
-        user_agent=settings.user_agent,
-        timeout_connect=min(10.0, settings.fetch_timeout),
-        timeout_read=settings.fetch_timeout,
-    ) as client:
-        return await poll_feeds(
-            runtime.sessions, client, feeds, policy(settings), settings.max_feed_bytes, limiter
-        )
 
 
 def feeds_to_poll(runtime: Runtime) -> list[int]:
@@ -136,12 +181,17 @@ def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence =
     """Poll due feeds every few seconds and sweep the outbox, until interrupted."""
     feed_ids = feeds_to_poll(runtime)
     tick = max(1, min(5, runtime.settings.poll_interval // 2))
-    sched = BlockingScheduler(timezone="UTC")
+    poller = Poller(runtime.settings)
+    sched = BlockingScheduler(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(2), "poll": ThreadPoolExecutor(1)}
+    )
     sched.add_job(
         poll_cycle,
         "interval",
         seconds=tick,
         args=(runtime, dispatcher, feed_ids),
+        kwargs={"poller": poller, "slack": tick / 2},
+        executor="poll",
         id="poll",
         max_instances=1,
         coalesce=True,
@@ -166,3 +216,5 @@ def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence =
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
+    finally:
+        poller.close()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
-import html
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
@@ -18,8 +15,8 @@ import feedparser
 from veille.domain import FeedEntry
 
 from .dates import parse_date
+from .htmltext import AlternateFinder, clean_text, looks_like_html
 
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 _SY_PERIOD_MINUTES = {
     "hourly": 60,
     "daily": 1440,
@@ -49,132 +46,9 @@ class ParsedFeed:
     warnings: list[str] = field(default_factory=list)
 
 
-_BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "br",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "td",
-        "th",
-        "blockquote",
-        "section",
-        "article",
-        "figure",
-        "figcaption",
-        "header",
-        "footer",
-        "table",
-        "dd",
-        "dt",
-        "hr",
-        "pre",
-    ]
-)
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
-_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_SPACES = re.compile(r"\s+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-
-
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self.parts.append(f" {alt} ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def clean_text(value: str | None) -> str:
-    """Plain text from feed HTML: tags dropped, entities decoded, odd spaces normalised."""
-    if not value:
-        return ""
-    text = value
-    if _TAG.search(text):
-        collector = _TextCollector()
-        collector.feed(text)
-        collector.close()
-        text = "".join(collector.parts)
-    for _ in range(2):  # publishers often escape twice: "&amp;nbsp;"
-        if not _ENTITY.search(text):
-            break
-        text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
-    return _SPACES.sub(" ", text).strip()
-
-
-class _AlternateFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.feeds: list[str] = []
-        self.title: str | None = None
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "base" and a.get("href") and self.base is None:
-            self.base = a["href"]
-        elif tag == "link":
-            rels = a.get("rel", "").lower().split()
-            mime = a.get("type", "").lower().split(";")[0].strip()
-            if "alternate" in rels and mime in FEED_TYPES and a.get("href"):
-                self.feeds.append(a["href"].strip())
-        elif tag == "title" and self.title is None:
-            self._in_title = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title = (self.title or "") + data
-
-
-def looks_like_html(body: bytes) -> bool:
-    """True when the bytes are an HTML page rather than RSS/Atom/RDF XML."""
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")):
-        return True
-    if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
-        return False
-    return b"<html" in head or b"<body" in head or b"<head>" in head
-
-
 def html_page_error(body: bytes, url: str) -> FeedError:
     """A FeedError for an HTML page, pointing to the feed it advertises, if any."""
-    finder = _AlternateFinder()
+    finder = AlternateFinder()
     try:
         finder.feed(body[:500_000].decode("utf-8", errors="replace"))
         finder.close()
@@ -212,8 +86,8 @@ def _ttl_minutes(feed: Any) -> int | None:
 
 def _struct_to_utc(value: Any) -> datetime | None:
     try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -301,7 +175,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         warnings.append(f"served as {content_type.split(';')[0]}, but parsed as a feed")
     feed = parsed.feed
     link = (feed.get("link") or "").strip() or None
-    base = url if "://" in url else (link or "")
+    base = url if url.lower().startswith(("http://", "https://")) else (link or "")
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     notes: Counter[str] = Counter()

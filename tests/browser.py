@@ -23,8 +23,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 DEMO_FEED = (ROOT / "seeds" / "demo-feed.xml").read_text(encoding="utf-8")
 CHROMIUM = os.environ.get("VEILLE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -34,9 +39,9 @@ SCRIPT = "<script>window.__pwned = 'script'; document.title = 'pwned';</script>"
 IMG = "<img src=x onerror=\"window.__pwned = 'img'; document.title = 'pwned'\">"
 HOSTILE_TITLE = f"{SCRIPT}Otan : Stoltenberg met en garde Moscou {IMG}"
 HOSTILE_TEXT = (
-    f"{IMG} {SCRIPT} \"Nous envoyons un message très clair à la Russie: si elle décide une "
+    f'{IMG} {SCRIPT} "Nous envoyons un message très clair à la Russie: si elle décide une '
     "fois de plus d'utiliser la force contre l'Ukraine, elle devra en payer le prix fort avec "
-    "des sanctions économiques, financières et politiques\", a averti mardi Jens Stoltenberg "
+    'des sanctions économiques, financières et politiques", a averti mardi Jens Stoltenberg '
     "à Berlin."
 )
 HOSTILE_LINK = "javascript:window.__pwned='link'"
@@ -44,6 +49,7 @@ HOSTILE_LINK = "javascript:window.__pwned='link'"
 
 def hostile_item() -> str:
     """An RSS <item> whose title, description and link try to run script in a reader."""
+
     def twice(text: str) -> str:
         return html.escape(html.escape(text, quote=False), quote=False)
 
@@ -51,7 +57,7 @@ def hostile_item() -> str:
         "<item>"
         f"<title>{twice(HOSTILE_TITLE)}</title>"
         f"<link>{html.escape(HOSTILE_LINK)}</link>"
-        "<guid isPermaLink=\"false\">veille-test-hostile</guid>"
+        '<guid isPermaLink="false">veille-test-hostile</guid>'
         "<pubDate>Tue, 18 Jan 2022 17:05:00 GMT</pubDate>"
         f"<description>{twice(HOSTILE_TEXT)}</description>"
         "</item>"
@@ -101,10 +107,18 @@ def served(settings: Settings, sessions: Any) -> Iterator[Any]:
 
 
 def require_chromium() -> str:
-    """Debian's Chromium, or skip (a failure under CI=true, where .ci/run installs it)."""
-    if Path(CHROMIUM).exists():
+    """Debian's Chromium and Playwright, or skip (a failure under CI=true, where .ci/run
+    installs Chromium and the test extras bring Playwright)."""
+    import importlib.util
+
+    has_playwright = importlib.util.find_spec("playwright") is not None
+    if Path(CHROMIUM).exists() and has_playwright:
         return CHROMIUM
-    message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    message = (
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if has_playwright
+        else "the playwright package is not installed (pip install -e '.[test]')"
+    )
     if IN_CI:
         pytest.fail(f"{message}; CI=true: .ci/run must install it")
     pytest.skip(message)

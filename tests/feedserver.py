@@ -3,14 +3,27 @@
 Usage::
 
     with FeedServer() as srv:
-        srv.route("/feed.xml", body=rss_feed("Demo", [("t", "s")]), etag='"v1"')
+        srv.route("/feed.xml", body=rss_feed("Demo", [("titre", "résumé")]), etag='"v1"')
         url = srv.url("/feed.xml")
-        ...
-        srv.requests_for("/feed.xml")[0].headers["if-none-match"]
+        ...                                   # fetch it twice: 200, then 304
+        srv.requests_for("/feed.xml")[-1].headers["if-none-match"]   # '"v1"'
+        srv.requests_for("/feed.xml")[-1].status                     # 304
 
-A route can answer with a fixed status, conditional 304s (ETag / Last-Modified), redirects,
-Retry-After, a delay before the headers (to trigger read timeouts), a large generated body,
-gzip, any content type, and a sequence of answers (`srv.sequence`) served one per request.
+Recipes (keyword arguments of `route`, see Route):
+
+* conditional GET: ``etag='"v1"'`` and/or ``last_modified=http_date(ts)``; change the feed
+  with ``srv.update(path, body=..., etag='"v2"')`` (``etag=None`` stops answering 304);
+* redirects: ``srv.redirect("/old", "/new", status=301)`` (302, 307, 308 too);
+* gone / throttled: ``status=410``; ``status=429, retry_after=120`` (or an HTTP date);
+* caching hint: ``cache_control="max-age=600"``;
+* slow server: ``delay=3.0`` seconds before the headers (read timeouts);
+* huge body: ``body_size=11 * 2**20`` (generated; ``chunked=True`` omits Content-Length);
+* compression: ``gzip=True`` (when the client accepts gzip);
+* wrong type / HTML: ``content_type="text/html"``, body ``html_page("Accueil", "/rss.xml")``;
+* flaky: ``srv.sequence(path, [Route(status=503), Route(body=feed)])``, one per request.
+
+Several servers can run at once, also on other loopback addresses (``FeedServer("127.0.0.2")``)
+to stand for other hosts.
 """
 
 from __future__ import annotations

@@ -25,13 +25,14 @@ DEMO_FEED = (ROOT / "seeds" / "demo-feed.xml").read_bytes()
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 # A second outlet's rewrite of the founding warning (our own wording).
-REWRITE = (
-    "L'Otan hausse le ton face à Moscou",
-    "« Nous adressons un message très clair à la Russie : si elle choisit une fois de plus "
+REWRITE = {
+    "title": "L'Otan hausse le ton face à Moscou",
+    "pubDate": "Tue, 18 Jan 2022 18:05:00 +0100",
+    "description": "« Nous adressons un message très clair à la Russie : si elle choisit une fois de plus "
     "d'utiliser la force contre l'Ukraine, elle devra en payer le prix fort, avec des sanctions "
     "économiques, financières et politiques », a averti mardi à Berlin le secrétaire général de "
     "l'Otan, Jens Stoltenberg.",
-)
+}
 BACKGROUND = (
     "Rappel des faits",
     "En décembre, le ministre russe des Affaires étrangères Sergueï Lavrov avait exigé des "

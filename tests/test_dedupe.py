@@ -18,6 +18,7 @@ from scheduler.dedupe import (
     signature_from_bytes,
     signature_to_bytes,
     similar,
+    text_keys,
 )
 
 DISPATCH = (
@@ -99,3 +100,11 @@ def test_estimate_tracks_true_jaccard(seed: int) -> None:
     b = common | set(rng.sample(vocab, 30))
     truth = len(a & b) / len(a | b)
     assert abs(similar(minhash(a), minhash(b)) - truth) < 0.2
+
+
+def test_text_keys_bundle() -> None:
+    keys = text_keys(DISPATCH)
+    assert keys.exact == exact_fingerprint(DISPATCH)
+    assert keys.signature == minhash(DISPATCH) and len(keys.bands) == 32
+    other = text_keys(REWRITE)
+    assert set(keys.bands) & set(other.bands) and keys.exact != other.exact

@@ -407,3 +407,48 @@ def test_success_delay_lower_bounds_from_headers_and_ttl() -> None:
     j = [success_delay(rng=random.Random(3), jitter=0.1, **kw) for _ in range(3)]
     assert all(270 <= x <= 330 for x in j)
     assert next_poll_at(now, 90) == now + timedelta(seconds=90)
+
+
+# --- optional full text -----------------------------------------------------------------------
+
+ARTICLE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+<title>Le conseil municipal vote le budget</title></head><body>
+<nav><a href="/">Accueil</a> | <a href="/politique">Politique</a> | <a href="/sport">Sport</a></nav>
+<article><h1>Le conseil municipal vote le budget</h1>
+<p>Le conseil municipal a adopté mardi soir, après plus de quatre heures de débats, un budget
+en hausse de trois pour cent, porté par les investissements dans les écoles et les transports.</p>
+<p>L'opposition a dénoncé une hausse de la fiscalité locale et réclamé un audit indépendant des
+comptes de la ville, une demande que la majorité a rejetée en fin de séance.</p>
+<p>Le maire a promis de présenter en juin un plan pluriannuel pour la rénovation des gymnases,
+des piscines et des bibliothèques de quartier, dont plusieurs ferment régulièrement l'hiver.</p>
+</article><footer>Mentions légales - Contact - Plan du site</footer></body></html>"""
+
+
+def test_fetch_fulltext(srv: FeedServer) -> None:
+    pytest.importorskip("trafilatura")
+    from scheduler.fulltext import fetch_fulltext
+
+    srv.route("/article.html", body=ARTICLE, content_type="text/html; charset=utf-8")
+    srv.redirect("/a", "/article.html", status=302)
+    srv.route("/data.json", body=b"{}", content_type="application/json")
+
+    async def go() -> list[str | None]:
+        async with make_client(timeout_read=2.0) as client:
+            limiter = HostLimiter(2, 0.0)
+            return [
+                await fetch_fulltext(client, srv.url(p), limiter)
+                for p in ("/a", "/missing", "/data.json")
+            ]
+
+    text, missing, data = asyncio.run(go())
+    assert text is not None and "budget en hausse de trois pour cent" in text
+    assert "Mentions légales" not in text and "Accueil" not in text
+    assert missing is None and data is None
+
+
+def test_permanent_redirect_to_a_broken_url_is_not_reported(srv: FeedServer) -> None:
+    srv.redirect("/old.xml", "/broken.xml", status=301)
+    srv.route("/broken.xml", status=500, body=b"oops")
+    res = fetch(srv.url("/old.xml"))
+    assert res.kind == "error" and res.status == 500 and res.permanent_redirect_to is None
+    assert res.final_url == srv.url("/broken.xml")

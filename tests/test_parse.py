@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -15,7 +18,8 @@ from feedserver import FeedServer, html_page, rss_feed  # noqa: E402
 
 from scheduler.dates import parse_date, two_digit_year  # noqa: E402
 from scheduler.fetch import fetch_feed, make_client  # noqa: E402
-from scheduler.parse import FeedError, clean_text, parse_feed  # noqa: E402
+from scheduler.htmltext import clean_text  # noqa: E402
+from scheduler.parse import FeedError, parse_feed  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FEEDS_DIR = SHARED / "data" / "feeds"
@@ -225,3 +229,29 @@ def test_shared_feed_files(path: Path) -> None:
         for text in (entry.title, entry.summary):
             assert "<" not in text or ">" not in text, text
             assert "\u00a0" not in text and "&nbsp;" not in text and "  " not in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=40), st.text(max_size=80), st.text(max_size=30)), max_size=5
+    )
+)
+def test_arbitrary_item_content_never_crashes(fields: list[tuple[str, str, str]]) -> None:
+    items = "".join(
+        f"<item><title>{t}</title><description>{d}</description><pubDate>{p}</pubDate></item>"
+        for t, d, p in fields
+    )
+    try:
+        feed = parse_feed(rss(items), "https://f.example/rss")
+    except FeedError:
+        return
+    for e in feed.entries:
+        assert e.key and (e.published is None or e.published.utcoffset() == timedelta(0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_parse_or_feed_error(body: bytes) -> None:
+    with contextlib.suppress(FeedError):
+        parse_feed(body, "https://f.example/rss")

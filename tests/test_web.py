@@ -68,12 +68,14 @@ def test_filters_narrow_the_timeline_and_the_api(site: httpx.Client) -> None:
     text = site.get("/api/statements", params={"q": "PRIX FORT"}).json()
     assert text["items"] and all("prix fort" in s["sentence"] for s in text["items"])
     assert site.get("/api/statements", params={"day": "2022-01-19"}).json()["total"] == 0
-    assert site.get("/api/statements", params={"day": "2022-01-18"}).json()["total"] == (
-        everything["total"]
+    assert (
+        site.get("/api/statements", params={"day": "2022-01-18"}).json()["total"]
+        == (everything["total"])
     )
     feed_id = warning["item"]["feed_id"]
-    assert site.get("/api/statements", params={"feed": feed_id}).json()["total"] == (
-        everything["total"]
+    assert (
+        site.get("/api/statements", params={"feed": feed_id}).json()["total"]
+        == (everything["total"])
     )
     paged = site.get("/api/statements", params={"limit": 2, "offset": 2}).json()
     assert [s["id"] for s in paged["items"]] == [s["id"] for s in everything["items"][2:4]]

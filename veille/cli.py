@@ -113,12 +113,12 @@ def main() -> None:
 
 def register() -> None:
     """Attach the subcommands (kept in their own modules)."""
-    from veille import commands_alerts, commands_feeds, commands_service
+    from veille import commands_alerts, commands_feeds, commands_service, commands_web
 
     commands_service.register(main)
     commands_feeds.register(main)
     commands_alerts.register(main)
-    __import__("veille.commands_web").commands_web.register(main)
+    commands_web.register(main)
 
 
 register()

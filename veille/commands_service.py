@@ -21,8 +21,11 @@ def _announce(settings: Any) -> None:
 @click.command("run")
 @settings_options
 def run_cmd(**params: Any) -> None:
-    """Run the whole service: poll the feeds, extract statements, deliver alerts."""
+    """Run the whole service: poll, extract, alert, serve the timeline, send digests."""
+    from scheduler.digest_job import add_digest_job
     from scheduler.jobs import InProcess, ViaCelery, run_forever
+    from veille.web.security import InsecureBinding
+    from veille.web.server import start_in_background
     from worker.context import build_runtime
 
     settings = build_settings(params)
@@ -36,8 +39,21 @@ def run_cmd(**params: Any) -> None:
 
         configure(settings)
     try:
-        run_forever(runtime, dispatcher)
+        web = start_in_background(settings, runtime.sessions)
+    except InsecureBinding as exc:
+        runtime.close()
+        raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        runtime.close()
+        raise click.UsageError(
+            f"cannot serve the web app on {settings.host}:{settings.port} ({exc}); "
+            "choose another with --port or VEILLE_PORT"
+        ) from exc
+    log.info("timeline on %s", web.url)
+    try:
+        run_forever(runtime, dispatcher, [lambda sched: add_digest_job(sched, runtime)])
     finally:
+        web.stop()
         runtime.close()
 
 

@@ -195,7 +195,8 @@ def build_email(digest: Digest, settings: Settings, now: datetime | None = None)
         return msg
     cid = make_msgid(idstring="escalation-chart", domain=domain)
     msg.add_alternative(render_html(digest, f"cid:{cid[1:-1]}"), subtype="html")
-    html_part = msg.get_payload()[1]
+    html_part = msg.get_body(preferencelist=("html",))
+    assert html_part is not None
     html_part.add_related(
         digest.chart_png,
         maintype="image",

@@ -6,6 +6,7 @@ time when a feed gave no date), so a replayed archive lands on the days it was p
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -161,7 +162,7 @@ def list_statements(
 
 def sources_of(session: Session, cluster_id: int | None, story_id: int | None) -> list[SourceView]:
     """Every item that carried a statement of this cluster or told the same story."""
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if cluster_id is not None:
         conds.append(
             Item.id.in_(select(StatementRow.item_id).where(StatementRow.cluster_id == cluster_id))
@@ -211,8 +212,8 @@ def facets(session: Session) -> dict[str, list[Any]]:
         a for a in session.scalars(select(StatementRow.speaker_actor).distinct()) if a
     )
     targets: set[str] = set()
-    for value in session.scalars(select(StatementRow.targets).distinct()):
-        targets.update(t for t in (value or []) if t)
+    for value in session.scalars(select(cast(StatementRow.targets, Text)).distinct()):
+        targets.update(t for t in (json.loads(value) if value else []) if t)
     feeds = [
         (fd.id, fd.title or fd.url)
         for fd in session.scalars(select(Feed).order_by(Feed.title, Feed.url))

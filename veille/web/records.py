@@ -116,7 +116,8 @@ def _cluster_views(session: Session, clusters: list[Cluster]) -> list[ClusterVie
         .where(StatementRow.cluster_id.in_(ids))
         .order_by(StatementRow.id)
     ):
-        members[cid].append((sid, list(targets or [])))
+        if cid is not None:
+            members[cid].append((sid, list(targets or [])))
     return [
         ClusterView(
             id=c.id,

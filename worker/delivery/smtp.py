@@ -37,9 +37,13 @@ def smtp_config(settings: Settings, to: Sequence[str]) -> EmailConfig:
     if not settings.smtp_host:
         raise ValueError("no SMTP server configured: set VEILLE_SMTP_HOST (or --smtp-host)")
     return EmailConfig(
-        host=settings.smtp_host, sender=settings.smtp_from, to=tuple(to),
-        port=settings.smtp_port, security=settings.smtp_security,  # type: ignore[arg-type]
-        username=settings.smtp_username, password=settings.smtp_password,
+        host=settings.smtp_host,
+        sender=settings.smtp_from,
+        to=tuple(to),
+        port=settings.smtp_port,
+        security=settings.smtp_security,  # type: ignore[arg-type]
+        username=settings.smtp_username,
+        password=settings.smtp_password,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -75,6 +75,7 @@ class ActorKB:
     by_last: dict[str, Person] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
     matcher: PhraseMatcher | None = None
+    _office_cache: list[tuple[str, str, set[str]]] | None = None
 
     def load(self, data: dict) -> None:
         """Merge one parsed TOML document."""
@@ -85,6 +86,7 @@ class ActorKB:
             self.nationalities[fold(k)] = v
         for k, v in data.get("offices", {}).items():
             self.offices[fold(k)] = v
+        self._office_cache = None
         self.unaffiliated.update(fold(x) for x in data.get("unaffiliated", {}).get("nouns", []))
         self.former.update(fold(x) for x in data.get("unaffiliated", {}).get("former", []))
         for p in data.get("person", []):
@@ -135,6 +137,13 @@ class ActorKB:
                 out.append(Mention(s, e, office.actor if office else None, person, span.text))
             last_end = e
         return out
+
+    def office_keys(self, norm: Callable[[str], str]) -> list[tuple[str, str, set[str]]]:
+        """Office keys normalised once: (key, role, words)."""
+        if self._office_cache is None:
+            self._office_cache = [(norm(k), r, set(norm(k).split())) for k, r in
+                                  self.offices.items()]
+        return self._office_cache
 
     def actor_of_name(self, text: str) -> str | None:
         """Actor code of a collective name as written (`Moscou`, `l'Otan`)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
+from .lemmas import lemma
 from .cues import Cue
 from .lexicon import Lexicon
 
@@ -23,13 +24,13 @@ def negated(v: Token) -> bool:
 def _label_type(cue: Cue, lex: Lexicon) -> str | None:
     """`qualifier d'inacceptable` refuses; `qualifier de « crime »` blames."""
     v = cue.tok
-    if v.lemma_ not in LABEL_VERBS:
+    if lemma(v) not in LABEL_VERBS:
         return None
     doc = v.doc
     window = doc[v.i + 1: min(v.i + 12, cue.sent.end)]
     words = " ".join(t.lower_ for t in window)
     has_label = any(lab in words for lab in lex.rejection_labels)
-    if v.lemma_ in {"juger", "estimer", "considérer", "trouver"}:
+    if lemma(v) in {"juger", "estimer", "considérer", "trouver"}:
         near = " ".join(t.lower_ for t in doc[v.i + 1: min(v.i + 4, cue.sent.end)])
         if any(lab in near for lab in lex.rejection_labels):
             return "rejection"
@@ -38,7 +39,7 @@ def _label_type(cue: Cue, lex: Lexicon) -> str | None:
         return "rejection"
     obj_noun = v.head if cue.kind == "acl" else next(
         (c for c in v.children if c.dep_ in {"obj", "nsubj:pass"}), None)
-    if obj_noun is not None and obj_noun.lemma_ in PROPOSAL_NOUNS:
+    if obj_noun is not None and lemma(obj_noun) in PROPOSAL_NOUNS:
         return "rejection"
     if any(t.lower_ in {"de", "d'", "d’"} for t in window[:8]):
         return "accusation"
@@ -50,7 +51,7 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
     lows = [t.lower_ for t in content]
     text = " ".join(lows)
     for i, t in enumerate(content):
-        if t.lemma_ in READY and i + 1 < len(content) and content[i + 1].lower_ in {"à", "a"}:
+        if lemma(t) in READY and i + 1 < len(content) and content[i + 1].lower_ in {"à", "a"}:
             return "offer"
     has_si = any(t.lower_ in {"si", "s'"} and t.pos_ == "SCONJ" for t in content)
     if " que si " in f" {text} " or "à condition" in text or "à moins que" in text:
@@ -60,7 +61,7 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
         return "warning"
     if any(w in text for w in lex.warning_words):
         return "warning"
-    if any(t.lemma_ in MODAL_DEMAND for t in content):
+    if any(lemma(t) in MODAL_DEMAND for t in content):
         return "demand"
     return None
 
@@ -95,7 +96,7 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
             return label, conf - 0.1
         if negated(cue.tok) and cue.type != "statement":
             return "statement", conf - 0.2
-    if cue.type == "statement" or (cue.type == "offer" and cue.tok.lemma_ == "dire"):
+    if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
         inner = inner_act(content, lex)
         if inner is not None:
             return inner[0], conf - 0.1

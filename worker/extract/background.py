@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from .lemmas import lemma
 from spacy.tokens import Span, Token
 
 MONTHS = {"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
@@ -26,7 +27,7 @@ ADV_EARLIER = {"déjà", "récemment", "auparavant", "précédemment", "naguère
 def is_pluperfect(cue: Token) -> bool:
     """`avait dit`, `s'était dit`, `avaient annoncé`, or an imperfect reporting verb."""
     for c in cue.children:
-        if c.dep_.startswith("aux") and c.lemma_ in {"avoir", "être"} \
+        if c.dep_.startswith("aux") and lemma(c) in {"avoir", "être"} \
                 and "Imp" in c.morph.get("Tense") and "Ind" in c.morph.get("Mood"):
             return True
     compound = any(c.dep_.startswith("aux") for c in cue.children)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
+from .lemmas import lemma
 from .lexicon import Lexicon
 from .quotes import QuoteIndex
 
@@ -16,6 +17,9 @@ DOC_NOUNS = {"bilan", "communiqué", "rapport", "texte", "résolution", "lettre"
              "déclaration", "document", "source", "message", "note", "enquête", "décret",
              "tribune", "initiative", "campagne", "site", "compte", "récit", "étude"}
 SELON = {"selon", "après"}
+TIME_WORDS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "matin",
+              "soir", "jour", "semaine", "mois", "année", "an", "heure", "fois", "veille",
+              "lendemain", "midi", "nuit", "après-midi", "soirée", "matinée", "week-end"}
 SUBJ_WORDS = {"il", "elle", "ils", "elles", "celui-ci", "celle-ci"}
 
 
@@ -36,6 +40,40 @@ class Cue:
     host: Cue | None = None
 
 
+def sent_of(v: Token) -> Span:
+    """The sentence of a token, from a per-doc table (Token.sent rescans the doc each time)."""
+    table = v.doc.user_data.get("veille_sents")
+    if table is None or len(table) != len(v.doc):
+        table = []
+        for s in v.doc.sents:
+            table.extend([s] * len(s))
+        v.doc.user_data["veille_sents"] = table
+    return table[v.i]
+
+
+CANDIDATE_WORDS = SELON | {"yeux", "pour"}
+
+
+def candidates(doc: Doc) -> list[tuple[Span, list[Token]]]:
+    """One pass over the doc: each sentence with the tokens that may carry a cue."""
+    table: list[Span] = []
+    out: list[tuple[Span, list[Token]]] = []
+    propns: list[Token] = []
+    for sent in doc.sents:
+        table.extend([sent] * len(sent))
+        toks = []
+        for tok in sent:
+            pos = tok.pos_
+            if pos in {"VERB", "NOUN"} or tok.lower_ in CANDIDATE_WORDS:
+                toks.append(tok)
+            elif pos == "PROPN":
+                propns.append(tok)
+        out.append((sent, toks))
+    doc.user_data["veille_sents"] = table
+    doc.user_data["veille_propns"] = propns
+    return out
+
+
 def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
     """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
     for c in list(v.children) + [g for c in v.children if c.dep_.startswith("aux")
@@ -45,8 +83,13 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
             return [], c.lower_.replace("-t-", "-")
     kids = list(v.children)
     kids += [g for c in kids if c.dep_.startswith("aux") for g in c.children]
-    for c in sorted(kids, key=lambda t: t.i):
+    before = sorted((c for c in kids if c.i < v.i), key=lambda t: -t.i)
+    after = sorted((c for c in kids if c.i > v.i), key=lambda t: t.i)
+    for c in before + after:
         if c.dep_ in SUBJ_DEPS and c.i < v.i or (c.dep_ == "nsubj"):
+            if c.lower_ in {"celui", "celle"} and c.i + 1 < len(v.doc) \
+                    and v.doc[c.i + 1].lower_ == "-ci":
+                return [], c.lower_ + "-ci"
             if c.pos_ == "PRON" and c.lower_ in {"qui", "lequel", "laquelle"}:
                 # relative clause: the antecedent noun is the subject
                 ant = v.head if v.dep_.startswith("acl") else None
@@ -56,7 +99,9 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
             return [c, *[x for x in c.conjuncts if x.i > c.i]], None
     if depth < 3 and v.dep_ in CLIMB_DEPS and v.head is not v:
         verb_form = v.morph.get("VerbForm")
-        if v.dep_ == "conj" or "Inf" in verb_form or "Part" in verb_form:
+        gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense")
+        if (v.dep_ == "conj" or "Inf" in verb_form or gerund) and not any(
+                c.dep_.startswith("aux") for c in v.children):
             if not (v.dep_ == "acl" and v.head.pos_ == "NOUN"):
                 return subject_tokens(v.head, depth + 1)
     return [], None
@@ -64,7 +109,7 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
 
 def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
     """`« ... », a déclaré la ministre X`: the nominal right after an incise verb."""
-    sent = v.sent
+    sent = sent_of(v)
     before = v.doc[sent.start:v.i]
     incise = any(quotes.inside(t.idx) or t.text in {"»", "”", '"'} for t in before) \
         or v.dep_ in {"parataxis", "advcl", "conj"} or (v.i > sent.start and
@@ -74,8 +119,8 @@ def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
     for c in v.children:
         if c.i > v.i and c.dep_ in {"obj", "nsubj", "appos", "obl:mod", "obl:arg", "obl",
                                     "xcomp", "iobj", "dep", "conj"} \
-                and c.pos_ in {"NOUN", "PROPN"} and not any(
-                    g.dep_ == "case" for g in c.children):
+                and c.pos_ in {"NOUN", "PROPN"} and lemma(c).lower() not in TIME_WORDS \
+                and not any(g.dep_ == "case" for g in c.children):
             return [c, *[x for x in c.conjuncts if x.i > c.i]]
     return []
 
@@ -100,20 +145,22 @@ def has_complement(v: Token, quotes: QuoteIndex) -> bool:
     if any(c.dep_ in {"ccomp", "xcomp"} for c in v.children):
         return True
     doc = v.doc
-    nxt = doc[v.i + 1: min(v.i + 7, v.sent.end)]
+    nxt = doc[v.i + 1: min(v.i + 7, sent_of(v).end)]
     if any(t.text == ":" for t in nxt[:3]) or any(t.lower_ in {"que", "qu'", "qu’"} for t in nxt):
         return True
     if any(t.lower_ in {"que", "qu'", "qu’"} and t.dep_ == "mark" and t.i > v.i
            for t in v.subtree):
         return True
-    sent = v.sent
+    sent = sent_of(v)
     return bool(quotes.overlapping(sent.start_char, sent.end_char))
 
 
-def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
-    """Reporting verbs of one sentence, with their raw subjects."""
+def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
+    """Reporting verbs among one sentence's candidate tokens, with their raw subjects."""
     cues: list[Cue] = []
-    for tok in sent:
+    for tok in toks:
+        if tok.pos_ not in {"VERB", "NOUN"}:
+            continue
         if quotes.inside(tok.idx):
             continue
         guess = lex.verb_misread_as_noun(tok) if tok.pos_ == "NOUN" else None
@@ -123,25 +170,29 @@ def verb_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
         if hit is None:
             continue
         type_, key, last = hit
-        weak = lex.is_weak(key) or lex.is_weak(tok.lemma_)
+        weak = lex.is_weak(key) or lex.is_weak(lemma(tok))
         cue = Cue(tok, key, type_, "verb", sent, last, weak=weak)
-        if tok.lemma_ == "appeler" and not any(
+        if lemma(tok) == "appeler" and not any(
                 t.lower_ in {"à", "au", "aux"} for t in tok.doc[tok.i + 1: tok.i + 8]):
             continue
         if is_passive(tok) or _acl_participle(tok):
             cue.agent = agent_of(tok)
-            if cue.agent is None:
+            if cue.agent is None or (weak and _acl_participle(tok)):
                 continue
             cue.kind = "passive" if is_passive(tok) else "acl"
             cues.append(cue)
             continue
         cue.subjects, cue.pronoun = subject_tokens(tok)
-        if not cue.subjects and cue.pronoun is None and "Inf" not in tok.morph.get("VerbForm"):
-            cue.subjects, cue.pronoun = nearest_subject(tok, quotes)
+        if _incise(tok, quotes) or (tok.i > sent.start and _after_comma(tok)):
+            post = inverted_nominal(tok, quotes)
+            if post and (not cue.subjects or cue.subjects[0].i < tok.i):
+                cue.subjects, cue.pronoun = post, None
         inverted = bool(cue.pronoun and cue.pronoun.startswith("-"))
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = inverted_nominal(tok, quotes)
             inverted = bool(cue.subjects)
+        if not cue.subjects and cue.pronoun is None and "Inf" not in tok.morph.get("VerbForm"):
+            cue.subjects, cue.pronoun = nearest_subject(tok, quotes)
         if weak and not (inverted or has_complement(tok, quotes) or _incise(tok, quotes)):
             continue
         if "Pres" in tok.morph.get("Tense") and "Part" in tok.morph.get("VerbForm"):
@@ -155,14 +206,14 @@ def _acl_participle(v: Token) -> bool:
     if v.dep_ != "acl" or "Part" not in v.morph.get("VerbForm") \
             or "Pres" in v.morph.get("Tense") or v.head.pos_ not in {"NOUN", "PROPN", "PRON"}:
         return False
-    left = v.doc[max(v.sent.start, v.i - 5):v.i]
-    return not any(t.lemma_ in {"avoir", "être"} and t.pos_ in {"AUX", "VERB"} for t in left)
+    left = v.doc[max(sent_of(v).start, v.i - 5):v.i]
+    return not any(lemma(t) in {"avoir", "être"} and t.pos_ in {"AUX", "VERB"} for t in left)
 
 
 def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | None]:
     """Parse fallback: the closest subject to the left of the cue, outside quotations."""
     coordinated = False
-    for t in reversed(v.doc[v.sent.start:v.i]):
+    for t in reversed(v.doc[sent_of(v).start:v.i]):
         if quotes.inside(t.idx) or t.text in {";", "«", "»"}:
             break
         if t.dep_ in SUBJ_DEPS:
@@ -171,21 +222,29 @@ def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | No
             return [t, *[x for x in t.conjuncts if x.i > t.i]], None
         if t.lower_ in {"et", "puis", "mais"}:
             coordinated = True
-        if t.pos_ == "VERB" and t.morph.get("VerbForm") == ["Fin"] and t.lemma_ not in {
+        if t.pos_ == "VERB" and t.morph.get("VerbForm") == ["Fin"] and lemma(t) not in {
                 "avoir", "être"} and not coordinated:
             break
     return [], None
 
 
+def _after_comma(v: Token) -> bool:
+    """`…, a précisé son Premier ministre X`: the cue opens an incise after a comma."""
+    i = v.i - 1
+    while i >= sent_of(v).start and (v.doc[i].dep_.startswith("aux") or v.doc[i].pos_ == "ADV"):
+        i -= 1
+    return i >= sent_of(v).start and v.doc[i].text in {",", "»", "”", '"'}
+
+
 def _incise(v: Token, quotes: QuoteIndex) -> bool:
-    before = v.doc[v.sent.start:v.i]
+    before = v.doc[sent_of(v).start:v.i]
     return any(t.text in {"»", "”", '"'} for t in before[-6:])
 
 
-def selon_cues(sent: Span) -> list[Cue]:
+def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:
     """`selon X`, `d'après X`, `aux yeux de X`, sentence-initial `Pour X,`."""
     cues = []
-    for tok in sent:
+    for tok in toks:
         low = tok.lower_
         if low in SELON and tok.dep_ == "case":
             if low == "après" and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"d'", "d’"}):
@@ -205,7 +264,7 @@ def selon_cues(sent: Span) -> list[Cue]:
                 continue
         else:
             continue
-        if x.lemma_ in DOC_NOUNS:
+        if lemma(x) in DOC_NOUNS:
             author = agent_of(x) or next((c for c in x.children if c.dep_ == "nmod"), None)
             x = author if author is not None else x
         cue = Cue(tok, "selon", "statement", "selon", sent, tok.i, subjects=[x, *x.conjuncts])
@@ -215,10 +274,10 @@ def selon_cues(sent: Span) -> list[Cue]:
     return cues
 
 
-def noun_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
+def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
     """Speech-act nouns with their author: `une demande de Kiev`, `menace brandie par X`."""
     cues = []
-    for tok in sent:
+    for tok in toks:
         if tok.pos_ != "NOUN" or quotes.inside(tok.idx):
             continue
         type_ = lex.noun_type(tok)
@@ -235,5 +294,5 @@ def noun_cues(sent: Span, lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
                     g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children):
                 author = author or c
         if author is not None:
-            cues.append(Cue(tok, tok.lemma_, type_, "noun", sent, tok.i, subjects=[author]))
+            cues.append(Cue(tok, lemma(tok), type_, "noun", sent, tok.i, subjects=[author]))
     return cues

@@ -15,15 +15,17 @@ from veille.domain import Statement
 from .actors import load_kb
 from .acts import act_type, inner_act
 from .background import is_background
-from .cues import Cue, noun_cues, selon_cues, verb_cues
+from .cues import Cue, candidates, noun_cues, selon_cues, sent_of, verb_cues
+from .lemmas import use_pipeline
 from .lexicon import load_lexicon
 from .prefilter import Prefilter
 from .quotes import QuoteIndex, find_quotes
-from .speakers import DocContext, Speaker, resolve_np, resolve_pronoun
+from .speakers import DocContext, Speaker, last_person_before, resolve_np, resolve_pronoun
 from .targets import TARGETED, addressee, content_targets, last_mention_actor
 from .titles import title_statements
 
 MAX_CHARS = 1_000_000
+LAZY_PIPES = ("lemmatizer", "ner")
 
 
 SENT_END = {".", "!", "?", "…", "...", "»", "”", '"', ")"}
@@ -46,13 +48,18 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def load_model(name: str = "fr_core_news_md") -> Language:
-    """Load the spaCy model once; the caller keeps it and hands it to `Extractor`."""
-    import spacy
+_MODELS: dict[str, Language] = {}
 
-    nlp = spacy.load(name)
-    _ensure_line_breaks(nlp)
-    return nlp
+
+def load_model(name: str = "fr_core_news_md") -> Language:
+    """Load the spaCy model once per process; the caller hands it to `Extractor`."""
+    if name not in _MODELS:
+        import spacy
+
+        nlp = spacy.load(name)
+        _ensure_line_breaks(nlp)
+        _MODELS[name] = nlp
+    return _MODELS[name]
 
 
 def _ensure_line_breaks(nlp: Language) -> None:
@@ -83,6 +90,10 @@ class Extractor:
                  actor_paths: Iterable[str | Path] = ()) -> None:
         _ensure_line_breaks(nlp)
         self.nlp = nlp
+        # measured on the dev set: NER adds nothing the parser's PROPN + KB do not give, and the
+        # rule lemmatizer is run lazily on the few tokens we inspect (see lemmas.py)
+        self.disabled = [p for p in LAZY_PIPES if p in nlp.pipe_names]
+        use_pipeline(nlp)
         self.lex = load_lexicon(lexicon_paths)
         self.kb = load_kb(actor_paths)
         self.kb.build(nlp)
@@ -93,7 +104,7 @@ class Extractor:
         text = _check_text(text)
         if not text.strip():
             return []
-        return self.from_doc(self.nlp(text), _as_date(published))
+        return self.from_doc(self.nlp(text, disable=self.disabled), _as_date(published))
 
     def extract_many(self, items: Iterable[tuple[str, date | None]],
                      batch_size: int = 32) -> Iterator[list[Statement]]:
@@ -112,19 +123,20 @@ class Extractor:
         keep = [i for i, (t, _) in enumerate(batch)
                 if _check_text(t).strip() and self.prefilter.keep(t)]
         docs = dict(zip(keep, self.nlp.pipe([batch[i][0] for i in keep],
-                                            batch_size=batch_size)))
+                                            batch_size=batch_size, disable=self.disabled)))
         for i, (_, published) in enumerate(batch):
             yield self.from_doc(docs[i], _as_date(published)) if i in docs else []
 
     def from_doc(self, doc: Doc, published: date | None = None) -> list[Statement]:
         """Statements of an already parsed document."""
         quotes = find_quotes(doc.text)
+        sents = candidates(doc)
         ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published))
         cues: list[Cue] = []
-        for sent in doc.sents:
-            found = verb_cues(sent, self.lex, quotes)
-            found += [c for c in selon_cues(sent) if not quotes.inside(c.tok.idx)]
-            found += noun_cues(sent, self.lex, quotes)
+        for sent, toks in sents:
+            found = verb_cues(sent, toks, self.lex, quotes)
+            found += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
+            found += noun_cues(sent, toks, self.lex, quotes)
             cues.extend(_merge_participles(found))
         resolved = _resolve(ctx, cues)
         found: list[tuple[Statement, str]] = []
@@ -209,9 +221,16 @@ def _resolve(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[Speaker]]
     history: list[Speaker] = []
     for i, c in enumerate(cues):
         sps = first[i]
+        if sps and any(not s.name or s.name[:1].islower() for s in sps):
+            heads = [c.agent] if c.agent is not None else c.subjects
+            sps = [sp for h in heads if (sp := resolve_np(ctx, h, history)) is not None]
         if sps is None:
             later = [s for f in first[i + 1:] if f for s in f if s.person]
-            if c.pronoun is not None:
+            if c.pronoun in {"celui-ci", "celle-ci"}:
+                pron = [t.i for t in ctx.doc[sent_of(c.tok).start:c.tok.i]
+                        if t.lower_.startswith(("celui", "celle"))]
+                sp = last_person_before(ctx, pron[-1] if pron else c.tok.i)
+            elif c.pronoun is not None:
                 sp = resolve_pronoun(c.pronoun, history, later)
             elif _narrative_infinitive(c.tok) and history:
                 sp = history[-1]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .lemmas import lemma as lemma_of
 from spacy.tokens import Token
 
 TYPES = ("warning", "demand", "rejection", "accusation", "offer", "denial", "statement")
@@ -75,9 +76,9 @@ class Lexicon:
         self.rejection_labels.update(labels.get("rejection", []))
         self.warning_words.update(w.lower() for w in labels.get("warning_words", []))
 
-    def match_verb(self, tok: Token, lemma: str | None = None) -> tuple[str, str, int] | None:
+    def match_verb(self, tok: Token, guess: str | None = None) -> tuple[str, str, int] | None:
         """(type, cue key, index of last cue token) when `tok` heads a reporting cue."""
-        lemma = lemma or tok.lemma_.lower()
+        lemma = guess or lemma_of(tok).lower()
         if lemma not in self.verbs and lemma not in self.locutions:
             lemma = guess_er_lemma(tok.lower_) or lemma
         if lemma not in self.verbs and lemma not in self.locutions \
@@ -95,7 +96,7 @@ class Lexicon:
             for want in loc.rest:
                 found = None
                 for k in range(j, min(j + 4, len(doc))):
-                    if doc[k].lemma_.lower() == want or doc[k].lower_ == want:
+                    if lemma_of(doc[k]).lower() == want or doc[k].lower_ == want:
                         found = k
                         break
                     if doc[k].is_punct and doc[k].text not in {"«", "»", '"'}:
@@ -145,7 +146,7 @@ class Lexicon:
 
     def noun_type(self, tok: Token) -> str | None:
         """Type of a speech-act noun (`demande`, `menace`, ...), if it is one."""
-        return self.nouns.get(tok.lemma_.lower()) or self.nouns.get(tok.lower_)
+        return self.nouns.get(lemma_of(tok).lower()) or self.nouns.get(tok.lower_)
 
     def surface_stems(self) -> set[str]:
         """Word beginnings for the prefilter: verb stems, locution words, speech nouns."""

@@ -1,4 +1,4 @@
-"""Cheap regex prefilter: skip texts with neither a quotation mark nor a lexicon word."""
+"""Cheap regex prefilter: skip texts with no reporting cue and no quotation worth parsing."""
 
 from __future__ import annotations
 
@@ -6,19 +6,108 @@ import re
 
 from .actors import fold
 from .lexicon import Lexicon
-from .quotes import QUOTE_CHARS
+from .quotes import find_quotes
+
+# Irregular verbs of the lexicon: folded forms a reporting use would show.
+IRREGULAR = {
+    "dire": "dit dits dite dites dis disent disait disaient dira diront dirait disant dire",
+    "ecrire": "ecrit ecrits ecrite ecrivent ecrivait ecrira ecrivant ecrire",
+    "prevenir": "previent previennent prevenu prevenus prevenait prevenant prevenir previent",
+    "promettre": "promet promettent promis promise promettait promettant promettre",
+    "reconnaitre": "reconnait reconnaissent reconnu reconnue reconnaissait reconnaissant",
+    "soutenir": "soutient soutiennent soutenu soutenait soutenant soutenir",
+    "admettre": "admet admettent admis admettait admettant admettre",
+    "exclure": "exclut excluent exclu exclue exclus exclues excluait excluant exclure",
+    "offrir": "offre offrent offert offerte offrait offrant offrir",
+    "croire": "croit croient cru croyait croyant croire",
+    "vouloir": "veut veulent voulu voulait voudrait voudraient",
+    "repondre": "repond repondent repondu repondait repondant repondre",
+    "interdire": "interdit interdisent interdisait interdire",
+    "mettre_en_garde": "en garde",
+    "faire_savoir": "fait savoir font savoir fait valoir font valoir",
+    "contredire": "contredit contredisent",
+    "conclure": "conclut concluent conclu conclure",
+    "requerir": "requiert requis",
+    "se_defendre": "defend defendent defendu defendait defendant",
+    "decrire": "decrit decrivent decrivait decrivant",
+    "prier": "prie prient prie priait",
+}
+EXTRA = ("selon", "d'apres", "aux yeux", "a ses yeux", "il faut", "faut qu", "la main",
+         "epouvantail", "fin de non-recevoir", "se dit", "se disent", "s'est dit")
+ER_SUFFIXES = ("e", "es", "ent", "ee", "ees", "er", "ant", "ait", "aient", "era", "eront",
+               "erait", "eraient", "ons", "ez", "a", "ai", "erent")
+IR_SUFFIXES = ("it", "is", "issent", "i", "ie", "ies", "ir", "issant", "issait", "issaient",
+               "ira", "iront", "irait")
+
+
+def conjugations(lemma: str) -> set[str]:
+    """Folded forms of a regular -er / -ir verb (accents dropped, so few spelling rules)."""
+    lemma = fold(lemma)
+    if lemma in IRREGULAR:
+        return set(IRREGULAR[lemma].split(" ")) | {IRREGULAR[lemma]}
+    if lemma.endswith("er"):
+        stem = lemma[:-2]
+        forms = {stem + s for s in ER_SUFFIXES}
+        if stem.endswith(("el", "et")):
+            forms |= {stem + stem[-1] + s for s in ("e", "es", "ent", "era", "erait")}
+        if stem.endswith("c"):
+            forms |= {stem[:-1] + "c" + s for s in ("ant", "ait", "aient", "ons", "a")}
+        if stem.endswith("g"):
+            forms |= {stem + "e" + s for s in ("ant", "ait", "aient", "ons", "a")}
+        return forms
+    if lemma.endswith("ir"):
+        return {lemma[:-2] + s for s in IR_SUFFIXES}
+    return {lemma}
+
+
+CLAUSE = re.compile(r"\bque\b|\bqu'|:|«|»|\"|“|”")
+
+
+def _word_regex(words: set[str]) -> re.Pattern[str]:
+    words = {w for w in words if len(w) >= 3}
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
 
 
 class Prefilter:
     """Decides, without parsing, whether a text may hold a statement."""
 
     def __init__(self, lex: Lexicon) -> None:
-        stems = sorted({fold(s) for s in lex.surface_stems()}, key=len, reverse=True)
-        body = "|".join(re.escape(s) for s in stems)
-        self._re = re.compile(r"(?<![\w])(?:" + body + r")", re.IGNORECASE)
+        strong: set[str] = set(EXTRA)
+        weak: set[str] = set()
+        for lemma in set(lex.verbs) | set(lex.reflexive_verbs):
+            (weak if lex.is_weak(lemma) or lex.is_weak("se_" + lemma) else strong).update(
+                conjugations(lemma))
+        for locs in lex.locutions.values():
+            for loc in locs:
+                key = fold("_".join((loc.head,) + loc.rest))
+                if key in IRREGULAR:
+                    strong.add(IRREGULAR[key])
+                elif loc.head not in lex.verbs:
+                    # a locution's own words (`épouvantail`, `garde`) say more than its verb
+                    strong.add(fold(loc.rest[-1]))
+        for noun in lex.nouns:
+            n = fold(noun)
+            strong |= {n, n + "s"}
+        self._strong = _word_regex(strong - weak)
+        self._weak = _word_regex(weak)
+
+    def has_cue(self, text: str) -> bool:
+        """A strong lexicon word, or a weak one governing a clause or a quotation."""
+        folded = fold(text)
+        if self._strong.search(folded):
+            return True
+        return bool(self._weak.search(folded)) and bool(CLAUSE.search(folded))
 
     def keep(self, text: str) -> bool:
-        """True when the text has a quotation mark or a cue-like word."""
-        if any(c in QUOTE_CHARS for c in text):
+        """True when the text has a cue or a quotation that could be someone's words."""
+        if self.has_cue(text):
             return True
-        return self._re.search(fold(text)) is not None
+        for s, e in find_quotes(text).spans:
+            inner = text[s + 1: e - 1]
+            words = len(inner.split())
+            before = text[max(0, s - 3):s]
+            after = text[e:e + 3]
+            if words >= 5 or ":" in before or ":" in after:
+                return True
+        return False

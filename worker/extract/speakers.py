@@ -7,6 +7,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Token
 
+from .lemmas import lemma
 from .actors import ActorKB, Mention, fold
 
 SUBJ_PRONOUNS = {"il": ("m", False), "elle": ("f", False), "ils": ("m", True),
@@ -54,6 +55,7 @@ class DocContext:
     full_names: dict[str, str] = field(default_factory=dict)
     roles: dict[tuple[str, str | None], str] = field(default_factory=dict)
     person_actor: dict[str, str | None] = field(default_factory=dict)
+    former: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for m in self.mentions:
@@ -65,9 +67,18 @@ class DocContext:
         for m in self.mentions:
             if m.person:
                 self._register_name(m.person.name)
+        propns = self.doc.user_data.get("veille_propns")
+        if propns is None:
+            propns = [t for t in self.doc if t.pos_ == "PROPN"]
+        for tok in propns:
+            if tok.dep_ != "flat:name" and tok.i not in self.at \
+                    and any(c.dep_ == "flat:name" for c in tok.children) \
+                    and tok.ent_type_ not in {"ORG", "LOC"}:
+                self._register_name(_name_span(tok))
         # offices given in appositions: `le chancelier allemand Olaf Scholz`
-        for tok in self.doc:
-            if tok.pos_ == "PROPN" and tok.dep_ != "flat:name" and self.at.get(tok.i) is None:
+        for tok in propns:
+            m = self.at.get(tok.i)
+            if tok.dep_ != "flat:name" and (m is None or m.person):
                 head = tok.head if tok.dep_ in {"appos", "nmod", "flat:name", "nsubj"} else None
                 for cand in (head, *[c for c in tok.children if c.dep_ == "appos"]):
                     if cand is None or cand.pos_ != "NOUN":
@@ -78,6 +89,8 @@ class DocContext:
                         self.roles.setdefault((role, actor), name)
                         self.person_actor.setdefault(fold(name).split()[-1],
                                                      None if former else actor)
+                        if former:
+                            self.former.add(fold(name).split()[-1])
                         break
 
     def _register_name(self, name: str) -> None:
@@ -97,12 +110,11 @@ class DocContext:
         """(role, actor, former) for an NP headed by an office noun."""
         toks = np_tokens(head)
         text = " " + _words(" ".join(t.text for t in toks)) + " "
-        head_word = {_words(head.lemma_), _words(head.text)}
+        head_word = {_words(lemma(head)), _words(head.text)}
         role = None
         best = 0
-        for key, r in self.kb.offices.items():
-            k = _words(key)
-            if (" " + k + " ") in text and len(k) > best and head_word & set(k.split()):
+        for k, r, words in self.kb.office_keys(_words):
+            if len(k) > best and head_word & words and (" " + k + " ") in text:
                 role, best = r, len(k)
         if role is None:
             return None, None, False
@@ -114,8 +126,8 @@ class DocContext:
             if m and m.actor and m.person is None:
                 actor = m.actor
                 break
-            if t.pos_ == "ADJ" and self.kb.nationality(t.lemma_):
-                actor = actor or self.kb.nationality(t.lemma_)
+            if t.pos_ == "ADJ" and self.kb.nationality(lemma(t)):
+                actor = actor or self.kb.nationality(lemma(t))
         return role, actor, former
 
 
@@ -150,6 +162,14 @@ def name_gender(name: str) -> str:
 
 def np_text(toks: list[Token]) -> str:
     """Written form of a collective speaker, without its leading article."""
+    if toks:
+        # keep the stretch around the head only: no gaps, no trailing clause
+        run = [toks[0]]
+        for t in toks[1:]:
+            if t.i != run[-1].i + 1 or t.text in {",", "(", ")", "–", "—"}:
+                break
+            run.append(t)
+        toks = run
     while toks and (toks[0].lower_ in DETS or toks[0].pos_ in {"DET", "ADP", "PUNCT"}):
         toks = toks[1:]
     while toks and toks[-1].pos_ == "PUNCT":
@@ -157,7 +177,8 @@ def np_text(toks: list[Token]) -> str:
     return "".join(t.text_with_ws for t in toks).strip()
 
 
-def resolve_np(ctx: DocContext, head: Token) -> Speaker | None:
+def resolve_np(ctx: DocContext, head: Token,
+               history: list[Speaker] | None = None) -> Speaker | None:
     """Resolve a nominal subject to a speaker, or None when it cannot speak."""
     toks = np_tokens(head)
     gender = "f" if head.morph.get("Gender") == ["Fem"] else ("m" if head.morph.get("Gender") else "")
@@ -171,53 +192,108 @@ def resolve_np(ctx: DocContext, head: Token) -> Speaker | None:
         m = ctx.at.get(t.i)
         if m and m.person:
             return _person(ctx, ctx.full_name(m.person.name), m.person.gender, head)
+    lo, hi = toks[0].i, toks[-1].i
+    run_end = head.i
+    while run_end + 1 < len(ctx.doc) and run_end + 1 <= hi and \
+            ctx.doc[run_end + 1].text not in {",", "(", "–"}:
+        run_end += 1
+    doc = ctx.doc
+    for ent in ctx.doc.ents:
+        adjacent = ent.start == run_end + 1 or (
+            ent.start == run_end + 2 and doc[run_end + 1].text == ",")
+        if ent.label_ == "PER" and (lo <= ent.start <= hi or adjacent) and len(ent) >= 2 \
+                and all(ctx.at.get(t.i) is None for t in ent) \
+                and (adjacent or _apposed(ent.root, head)):
+            name = ctx.full_name(ent.text)
+            return _person(ctx, name, name_gender(name) or gender, head)
     for t in toks:
         m = ctx.at.get(t.i)
+        if not _apposed(t, head):
+            continue
         if (t.ent_type_ == "PER" or t.pos_ == "PROPN") and m is None and t.dep_ != "flat:name" \
-                and t.is_title and not _inside_org(t, toks):
+                and t.text[:1].isupper() and t.ent_type_ != "ORG":
             name = ctx.full_name(_name_span(t))
-            if len(name.split()) >= 2 or t.ent_type_ == "PER" or t.head.pos_ == "NOUN":
+            if len(name.split()) >= 2 or t.ent_type_ in {"PER", ""} or t.head.pos_ == "NOUN":
                 return _person(ctx, name, name_gender(name) or gender, head)
     # a collective: state, capital, metonym, organisation
     role, actor, former = ctx.office(head) if head.pos_ in {"NOUN", "PROPN"} else (None, None, False)
     hm = ctx.at.get(head.i)
     if hm and hm.actor and not role:
         return Speaker(np_text(toks) or hm.text, hm.actor, False, gender, plural)
+    definite = _definite(head)
     if role:
         if role in {"body", "official"}:
             return Speaker(np_text(toks), None if former else actor, False, gender, plural)
-        if not former:
+        if not former and not plural:
             named = ctx.roles.get((role, actor)) or _kb_role(ctx, role, actor)
-            if named and not plural:
+            if named is None and definite:
+                named = _anaphor(ctx, head, gender, actor, history)
+            if named:
                 return _person(ctx, named, "", head)
         text = np_text(toks)
         return Speaker(text[:1].lower() + text[1:], None if former else actor, True,
                        gender, plural)
-    lemma = fold(head.lemma_)
-    if lemma in ctx.kb.unaffiliated or fold(head.text) in ctx.kb.unaffiliated:
+    head_lemma = fold(lemma(head))
+    if head_lemma in ctx.kb.unaffiliated or fold(head.text) in ctx.kb.unaffiliated:
+        if definite and not plural:
+            named = _anaphor(ctx, head, gender, None, history)
+            if named:
+                return _person(ctx, named, "", head)
         return Speaker(np_text(toks), None, not plural, gender, plural)
     if head.ent_type_ == "ORG" or (head.pos_ == "PROPN" and head.ent_type_ in {"ORG", "MISC"}):
         return Speaker(np_text(toks), None, False, gender, plural)
     return None
 
 
-def _inside_org(t: Token, toks: list[Token]) -> bool:
-    return t.ent_type_ in {"ORG", "LOC"} and not t.ent_type_ == "PER"
+def _apposed(t: Token, head: Token) -> bool:
+    """The name is the head itself or stands in apposition to it (no preposition)."""
+    while t is not head and t.head is not t:
+        if t.dep_ not in {"appos", "flat:name", "nmod", "flat", "compound"} or any(
+                c.dep_ == "case" for c in t.children):
+            return False
+        t = t.head
+    return t is head
 
 
 def _kb_role(ctx: DocContext, role: str, actor: str | None) -> str | None:
-    """A KB person who held `role` for `actor` at the publication date, if unique."""
+    """A KB person who held `role` for `actor`: one named in the text first, else a unique one."""
     if actor is None:
         return None
     hits = [p for p in ctx.kb.people.values()
             if (o := p.office_at(ctx.when)) and o.role == role and o.actor == actor]
+    named = [p for p in hits if fold(p.name).split()[-1] in ctx.full_names]
+    if named:
+        return named[0].name
     return hits[0].name if len(hits) == 1 else None
+
+
+def _definite(head: Token) -> bool:
+    """`le président`, `la syndicaliste`: a definite singular description points back."""
+    return any(c.dep_ == "det" and c.lower_ in {"le", "la", "l'", "l’", "ce", "cette"}
+               for c in head.children)
+
+
+def _anaphor(ctx: DocContext, head: Token, gender: str, actor: str | None,
+             history: list[Speaker] | None) -> str | None:
+    """The latest named person speaker this description can refer to."""
+    for sp in reversed(history or []):
+        if not sp.person or not sp.name or not sp.name[:1].isupper():
+            continue
+        if gender and sp.gender and sp.gender != gender:
+            continue
+        if actor is not None and sp.actor != actor:
+            continue
+        return sp.name
+    return None
 
 
 def _person(ctx: DocContext, name: str, gender: str, head: Token) -> Speaker:
     """Build a person speaker, taking the actor from the KB, else from the text's offices."""
     kbp = ctx.kb.person(name)
     actor = None
+    if fold(name).split()[-1] in ctx.former:
+        return Speaker(name, None, True, gender or (kbp.gender if kbp else "") or
+                       name_gender(name), False)
     if kbp and fold(kbp.name).split()[-1] == fold(name).split()[-1]:
         office = kbp.office_at(ctx.when)
         actor = office.actor if office else None
@@ -244,3 +320,18 @@ def resolve_pronoun(word: str, history: list[Speaker], later: list[Speaker]) -> 
                 continue
             return sp
     return None
+
+
+def last_person_before(ctx: DocContext, i: int) -> Speaker | None:
+    """`Celui-ci`: the person named last before token `i`."""
+    best = None
+    for m in ctx.mentions:
+        if m.start < i and m.person:
+            best = (m.start, m.person.name)
+    for ent in ctx.doc.ents:
+        if ent.label_ == "PER" and ent.start < i and (best is None or ent.start > best[0]):
+            best = (ent.start, ent.text)
+    if best is None:
+        return None
+    head = ctx.doc[best[0]]
+    return _person(ctx, ctx.full_name(best[1]), "", head)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from spacy.tokens import Token
 
+from .lemmas import lemma
 from .actors import Mention
 from .speakers import DocContext
 
@@ -21,7 +22,7 @@ def _mention_actor(ctx: DocContext, tok: Token) -> tuple[Mention | None, str | N
     if m is not None:
         return m, m.actor
     if tok.pos_ == "ADJ":
-        return None, ctx.kb.nationality(tok.lemma_)
+        return None, ctx.kb.nationality(lemma(tok))
     return None, None
 
 

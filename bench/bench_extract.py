@@ -1,0 +1,123 @@
+"""Benchmark the statement extractor against plain `nlp.pipe` of the same spaCy model.
+
+    python bench/bench_extract.py [--shared PATH] [--repeat N]
+
+Prints docs/s for full articles and for feed items (title + description, with the prefilter),
+the ratios to plain parsing, whether the prefilter keeps every dev-set gold statement, and
+peak memory. Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from worker.extract import Extractor, load_model  # noqa: E402
+
+
+def _load(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _timed(fn, repeat: int) -> float:
+    """Best wall time of `repeat` runs (less noise from other processes)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_articles(ex: Extractor, texts: list[str], repeat: int) -> tuple[float, float]:
+    """Docs/s of plain nlp.pipe and of the whole extractor on full articles."""
+    nlp = ex.nlp
+    plain = _timed(lambda: [None for _ in nlp.pipe(texts, batch_size=32)], repeat)
+    full = _timed(lambda: list(ex.extract_many(((t, None) for t in texts), 32)), repeat)
+    return len(texts) / plain, len(texts) / full
+
+
+def bench_items(ex: Extractor, texts: list[str], repeat: int) -> tuple[float, float, int]:
+    """Docs/s of plain nlp.pipe and of the prefiltered extractor on feed items."""
+    nlp = ex.nlp
+    plain = _timed(lambda: [None for _ in nlp.pipe(texts, batch_size=64)], repeat)
+    full = _timed(lambda: list(ex.extract_many(((t, None) for t in texts), 64)), repeat)
+    kept = sum(ex.prefilter.keep(t) for t in texts)
+    return len(texts) / plain, len(texts) / full, kept
+
+
+def prefilter_check(ex: Extractor, gold_path: Path) -> tuple[int, list[str]]:
+    """Gold statements whose document the prefilter would drop (must be none)."""
+    dropped, total = [], 0
+    for doc in _load(gold_path):
+        for st in doc.get("statements", []):
+            total += 1
+            if not ex.prefilter.keep(doc["text"]) or not ex.prefilter.keep(st["sentence"]):
+                dropped.append(f"{doc['id']}: {st['sentence'][:70]!r}")
+    return total, dropped
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--items", type=int, default=0, help="limit feed items (0 = all)")
+    args = ap.parse_args()
+    corpus = args.shared / "data" / "corpus"
+    articles = [d["text"] for d in _load(corpus / "articles.jsonl")]
+    items = [
+        "\n".join(p for p in (d.get("title", ""), d.get("description", "")) if p)
+        for d in _load(corpus / "lemonde-international-2022-items.jsonl")
+    ]
+    if args.items:
+        items = items[: args.items]
+
+    t0 = time.perf_counter()
+    ex = Extractor(load_model())
+    load_s = time.perf_counter() - t0
+    # warm-up so both sides run with warm caches
+    list(ex.extract_many(((t, None) for t in articles[:5]), 8))
+    print(f"model + extractor load: {load_s:.1f}s")
+
+    plain, full = bench_articles(ex, articles, args.repeat)
+    print(
+        f"articles ({len(articles)} docs): nlp.pipe {plain:.1f} docs/s, "
+        f"extractor {full:.1f} docs/s, ratio {full / plain:.2f} (target >= 0.8)"
+    )
+
+    plain_i, full_i, kept = bench_items(ex, items, args.repeat)
+    print(
+        f"feed items ({len(items)} docs, prefilter keeps {kept} = {kept / len(items):.0%}): "
+        f"nlp.pipe {plain_i:.1f} docs/s, extractor {full_i:.1f} docs/s, "
+        f"ratio {full_i / plain_i:.2f}x (target >= 3x)"
+    )
+
+    gold = args.shared / "data" / "dev" / "statements.jsonl"
+    if gold.exists():
+        total, dropped = prefilter_check(ex, gold)
+        status = "OK" if not dropped else "FAIL"
+        print(f"prefilter on dev gold: {total - len(dropped)}/{total} statements kept [{status}]")
+        for d in dropped:
+            print("  dropped:", d)
+    # Python-heap peak of one extractor pass over the articles, traced separately because
+    # tracemalloc slows the Python side down and would skew the timings above.
+    tracemalloc.start()
+    list(ex.extract_many(((t, None) for t in articles), 32))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: tracemalloc {peak / 2**20:.0f} MiB (Python heap), maxrss {rss:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

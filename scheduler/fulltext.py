@@ -1,0 +1,69 @@
+"""Optional full text of an article page, when the feed only carries a teaser (trafilatura)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from .politeness import HostLimiter
+from .results import TooLarge
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+async def _get_page(client: httpx.AsyncClient, url: str, max_bytes: int) -> tuple[bytes, str]:
+    async with client.stream(
+        "GET", url, follow_redirects=True, headers={"Accept": "text/html,application/xhtml+xml"}
+    ) as resp:
+        if resp.status_code != 200:
+            raise httpx.HTTPStatusError(
+                f"HTTP {resp.status_code}", request=resp.request, response=resp
+            )
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype and ctype not in HTML_TYPES:
+            raise ValueError(f"not an HTML page ({ctype})")
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in resp.aiter_bytes():
+            total += len(chunk)
+            if total > max_bytes:
+                raise TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks), str(resp.url)
+
+
+def extract_text(html: bytes | str, url: str | None = None) -> str | None:
+    """Main text of an article page (no menus, comments or tables), or None if none is found."""
+    import trafilatura  # optional dependency, imported on first use (it is slow to import)
+
+    text = trafilatura.extract(
+        html, url=url, include_comments=False, include_tables=False, favor_precision=True
+    )
+    return (text.strip() or None) if text else None
+
+
+async def fetch_fulltext(
+    client: httpx.AsyncClient,
+    url: str,
+    limiter: HostLimiter | None = None,
+    *,
+    max_bytes: int = MAX_PAGE_BYTES,
+    timeout: float = 30.0,
+) -> str | None:
+    """Fetch an article page politely and extract its text; None on any failure (logged)."""
+    try:
+        async with asyncio.timeout(timeout):
+            if limiter is None:
+                page, final = await _get_page(client, url, max_bytes)
+            else:
+                async with limiter.slot(url):
+                    page, final = await _get_page(client, url, max_bytes)
+        return await asyncio.to_thread(extract_text, page, final)
+    except (httpx.HTTPError, TooLarge, ValueError, TimeoutError, OSError) as exc:
+        log.info("no full text for %s: %s", url, exc or type(exc).__name__)
+        return None
