@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import urljoin
 
 import certifi
@@ -44,7 +45,9 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 class PerHostTransport(httpx.AsyncBaseTransport):
     """One small connection pool per origin: httpcore scans a pool on every request, so one
-    big pool shared by hundreds of hosts costs O(connections) per request; small ones do not."""
+    big pool shared by hundreds of hosts costs O(connections) per request; small ones do not.
+    Pools left idle longer than `keepalive_expiry` are closed, so a long-lived client polling
+    thousands of hosts does not keep thousands of idle sockets open."""
 
     def __init__(self, per_host: int = 4, keepalive_expiry: float = 30.0) -> None:
         self._limits = httpx.Limits(
@@ -52,11 +55,21 @@ class PerHostTransport(httpx.AsyncBaseTransport):
             max_keepalive_connections=per_host,
             keepalive_expiry=keepalive_expiry,
         )
+        self._expiry = keepalive_expiry
         self._pools: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
+        self._active: dict[tuple[str, str, int | None], int] = {}
+        self._last_used: dict[tuple[str, str, int | None], float] = {}
+        self._last_sweep = time.monotonic()
         self._ssl: ssl.SSLContext | None = None  # loading CA certificates costs ~20 ms: once
+
+    @property
+    def pool_count(self) -> int:
+        """How many origins currently have a pool (for tests and monitoring)."""
+        return len(self._pools)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send the request through its origin's own pool, creating it on first use."""
+        await self._sweep()
         key = (request.url.scheme, request.url.host, request.url.port)
         pool = self._pools.get(key)
         if pool is None:
@@ -64,13 +77,67 @@ class PerHostTransport(httpx.AsyncBaseTransport):
                 self._ssl = ssl.create_default_context(cafile=certifi.where())
             pool = httpx.AsyncHTTPTransport(limits=self._limits, verify=self._ssl)
             self._pools[key] = pool
-        return await pool.handle_async_request(request)
+        self._active[key] = self._active.get(key, 0) + 1
+        self._last_used[key] = time.monotonic()
+        try:
+            response = await pool.handle_async_request(request)
+        except BaseException:
+            self._active[key] -= 1
+            raise
+        response.stream = _Tracked(response.stream, lambda: self._release(key))
+        return response
+
+    def _release(self, key: tuple[str, str, int | None]) -> None:
+        self._active[key] = max(0, self._active.get(key, 1) - 1)
+        self._last_used[key] = time.monotonic()
+
+    async def _sweep(self) -> None:
+        now = time.monotonic()
+        if now - self._last_sweep < self._expiry:
+            return
+        self._last_sweep = now
+        idle = [
+            k
+            for k, used in self._last_used.items()
+            if not self._active.get(k) and now - used > self._expiry
+        ]
+        for key in idle:
+            pool = self._pools.pop(key, None)
+            self._active.pop(key, None)
+            self._last_used.pop(key, None)
+            if pool is not None:
+                await pool.aclose()
 
     async def aclose(self) -> None:
         """Close every origin's pool."""
         pools, self._pools = list(self._pools.values()), {}
+        self._active.clear()
+        self._last_used.clear()
         for pool in pools:
             await pool.aclose()
+
+
+class _Tracked(httpx.AsyncByteStream):
+    """A response stream that tells its transport when the response is closed."""
+
+    def __init__(
+        self, inner: httpx.AsyncByteStream | httpx.SyncByteStream, done: Callable[[], None]
+    ) -> None:
+        self._inner = inner
+        self._done = done
+        self._closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._done()
+        if isinstance(self._inner, httpx.AsyncByteStream):
+            await self._inner.aclose()
 
 
 def make_client(

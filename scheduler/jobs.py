@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.fetch import make_client
 from scheduler.poll import (
@@ -41,6 +42,8 @@ class Dispatcher(Protocol):
     def items(self, item_ids: Sequence[int]) -> None: ...
 
     def deliveries(self) -> None: ...
+
+    def recover(self) -> None: ...
 
 
 @dataclass
@@ -74,10 +77,17 @@ class InProcess:
         """Send whatever is due in the outbox."""
         deliver_due(self.runtime.sessions, self.runtime.channels)
 
+    def recover(self) -> None:
+        """Process items a killed run left behind."""
+        self.items([])
+
 
 @dataclass
 class ViaCelery:
     """Scaled-out mode: enqueue ids for Celery workers."""
+
+    sessions: sessionmaker[Session]
+    stale_after: timedelta = timedelta(minutes=2)
 
     def items(self, item_ids: Sequence[int]) -> None:
         """One task per item id; the payload stays in the database."""
@@ -91,6 +101,13 @@ class ViaCelery:
         from worker.tasks import deliver_task
 
         deliver_task.delay(None)
+
+    def recover(self) -> None:
+        """Enqueue again items left unprocessed for a while (a lost message, a dead worker)."""
+        stale = unprocessed_item_ids(self.sessions, older_than=self.stale_after)
+        if stale:
+            log.warning("re-enqueuing %d items left unprocessed", len(stale))
+            self.items(stale)
 
 
 def policy(settings: Settings) -> PollPolicy:
@@ -204,6 +221,9 @@ def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence =
         id="deliveries",
         max_instances=1,
         coalesce=True,
+    )
+    sched.add_job(
+        dispatcher.recover, "interval", seconds=60, id="recover", max_instances=1, coalesce=True
     )
     for add in extra_jobs:
         add(sched)

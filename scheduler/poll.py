@@ -167,6 +167,7 @@ def _record(
             feed.title = feed.title or parsed.title or None
             for warning in parsed.warnings:
                 log.info("feed %s: %s", snap.url, warning)
+            feed.last_warning = "; ".join(parsed.warnings)[:2000] or None
         feed.etag = result.etag or feed.etag
         feed.last_modified = result.last_modified or feed.last_modified
         feed.status, feed.last_error, feed.consecutive_failures = "ok", None, 0

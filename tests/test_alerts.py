@@ -226,3 +226,35 @@ def test_crash_between_commit_and_delivery_loses_nothing(tmp_path: Path, extract
         finally:
             rt.close()
         assert n_alerts >= 3 and len(receiver.requests) == n_alerts
+
+
+def test_alert_email_received_by_real_smtp_server(tmp_path: Path, extractor) -> None:  # type: ignore[no-untyped-def]
+    from receivers import SMTPReceiver
+
+    with FeedServer() as srv, SMTPReceiver() as smtp:
+        srv.route("/afp.xml", body=DEMO_FEED)
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'v.db'}",
+            feeds=(FeedConfig(srv.url("/afp.xml")),),
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            smtp_security="none",
+            smtp_from="veille@exemple.test",
+            email_to=("analyste@exemple.test",),
+        )
+        rt = build_runtime(settings, stream=io.StringIO(), extractor=extractor)
+        try:
+            poll_cycle(rt, InProcess(rt), feeds_to_poll(rt), only_due=False)
+            with rt.sessions() as s:
+                n_alerts = s.scalar(select(func.count()).select_from(Alert))
+        finally:
+            rt.close()
+        mails = smtp.wait_for(n_alerts)
+        assert len(mails) == n_alerts, "one message per alert"
+        warning = [m for m in mails if "WARNING" in m.message["Subject"]]
+        assert len(warning) == 1
+        text, html = warning[0].part("plain"), warning[0].part("html")
+        for part in (text, html):
+            assert "Jens Stoltenberg" in part and "NATO" in part and "RUS" in part
+            assert "prix fort" in part
+        assert "seeds/founding-dispatch.txt" in html, "the source is linked"

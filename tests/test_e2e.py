@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -177,7 +178,7 @@ def test_scaled_out_on_celery_redis_postgres(redis_url: str, postgres_url: str) 
             from worker.tasks import configure
 
             configure(settings)
-            poll_cycle(rt, ViaCelery(), feeds_to_poll(rt), only_due=False)
+            poll_cycle(rt, ViaCelery(rt.sessions), feeds_to_poll(rt), only_due=False)
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline and not _stoltenberg_warning(
                 [r.json for r in receiver.requests]
@@ -194,7 +195,7 @@ def test_scaled_out_on_celery_redis_postgres(redis_url: str, postgres_url: str) 
             _check_founding_alerts(receiver)
             assert len(receiver.requests) == n_alerts
             # Polling again enqueues nothing new; no second delivery.
-            poll_cycle(rt, ViaCelery(), feeds_to_poll(rt), only_due=False)
+            poll_cycle(rt, ViaCelery(rt.sessions), feeds_to_poll(rt), only_due=False)
             time.sleep(3)
             _check_founding_alerts(receiver)
         finally:
@@ -203,4 +204,56 @@ def test_scaled_out_on_celery_redis_postgres(redis_url: str, postgres_url: str) 
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
+            rt.close()
+
+
+@pytest.mark.processes
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_lost_messages_are_recovered_from_the_database(redis_url: str, postgres_url: str) -> None:
+    """Items whose messages were lost (Redis keeps nothing on disk) are enqueued again."""
+    import redis
+
+    with FeedServer() as srv, WebhookReceiver() as receiver:
+        srv.route("/wire.xml", body=DEMO_FEED)
+        settings = Settings(
+            database_url=postgres_url,
+            broker_url=redis_url,
+            feeds=(FeedConfig(srv.url("/wire.xml")),),
+            webhook_url=receiver.url,
+        )
+        rt = build_runtime(settings, stream=io.StringIO())
+        from worker.tasks import configure
+
+        configure(settings)
+        dispatcher = ViaCelery(rt.sessions, stale_after=timedelta(0))
+        poll_cycle(rt, dispatcher, feeds_to_poll(rt), only_due=False)
+        redis.Redis.from_url(redis_url).flushdb()  # the broker lost every message
+        env = dict(
+            os.environ,
+            VEILLE_BROKER_URL=redis_url,
+            VEILLE_DATABASE_URL=postgres_url,
+            VEILLE_WEBHOOK_URL=receiver.url,
+            VEILLE_WORKER_CONCURRENCY="1",
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "veille", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            dispatcher.recover()
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and not _stoltenberg_warning(
+                [r.json for r in receiver.requests]
+            ):
+                time.sleep(0.5)
+            assert _stoltenberg_warning([r.json for r in receiver.requests])
+            from worker.pipeline import unprocessed_item_ids
+
+            assert unprocessed_item_ids(rt.sessions) == []
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
             rt.close()

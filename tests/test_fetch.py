@@ -25,6 +25,7 @@ from scheduler.fetch import (  # noqa: E402
     FetchRequest,
     FetchResult,
     FetchState,
+    PerHostTransport,
     fetch_feed,
     make_client,
     parse_max_age,
@@ -40,6 +41,14 @@ UA = "VeilleTest/1.0 (+https://veille.example.org/contact)"
 def srv() -> Iterator[FeedServer]:
     with FeedServer() as server:
         yield server
+
+
+def second_loopback() -> FeedServer:
+    """A server on 127.0.0.2 to stand for another host (skip where only 127.0.0.1 exists)."""
+    try:
+        return FeedServer(host="127.0.0.2")
+    except OSError:
+        pytest.skip("127.0.0.2 is not a loopback address here")
 
 
 def fetch(url: str, state: FetchState | None = None, **kw: Any) -> FetchResult:
@@ -305,7 +314,7 @@ def test_host_key() -> None:
 
 
 def test_fetch_all_slow_host_does_not_delay_others() -> None:
-    with FeedServer() as slow, FeedServer(host="127.0.0.2") as fast:
+    with FeedServer() as slow, second_loopback() as fast:
         slow.route("/feed.xml", body=FEED, delay=1.0)
         for i in range(10):
             fast.route(f"/f{i}.xml", body=FEED, etag=f'"e{i}"')
@@ -386,7 +395,7 @@ def _hourly(now: datetime, n: int, every: timedelta) -> list[datetime]:
 
 def test_success_delay_adapts_to_publication_frequency() -> None:
     now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)
-    kw = {"base": 900, "min_interval": 120, "max_interval": 6 * 3600, "now": now}
+    kw: dict[str, Any] = {"base": 900, "min_interval": 120, "max_interval": 6 * 3600, "now": now}
     busy = success_delay(published=_hourly(now, 20, timedelta(minutes=10)), **kw)
     calm = success_delay(published=_hourly(now, 20, timedelta(hours=3)), **kw)
     assert busy == 300 and calm == 5400
@@ -399,7 +408,7 @@ def test_success_delay_adapts_to_publication_frequency() -> None:
 
 def test_success_delay_lower_bounds_from_headers_and_ttl() -> None:
     now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)
-    kw = {"base": 300, "min_interval": 60, "max_interval": 3600, "now": now}
+    kw: dict[str, Any] = {"base": 300, "min_interval": 60, "max_interval": 3600, "now": now}
     assert success_delay(max_age=1200, **kw) == 1200
     assert success_delay(ttl_minutes=30, **kw) == 1800
     assert success_delay(ttl_minutes=1, max_age=10, **kw) == 300
@@ -452,3 +461,23 @@ def test_permanent_redirect_to_a_broken_url_is_not_reported(srv: FeedServer) -> 
     res = fetch(srv.url("/old.xml"))
     assert res.kind == "error" and res.status == 500 and res.permanent_redirect_to is None
     assert res.final_url == srv.url("/broken.xml")
+
+
+def test_per_host_transport_closes_idle_pools() -> None:
+    with FeedServer() as a, second_loopback() as b:
+        a.route("/f.xml", body=FEED)
+        b.route("/f.xml", body=FEED)
+
+        async def go() -> tuple[int, int, int]:
+            transport = PerHostTransport(per_host=2, keepalive_expiry=0.2)
+            async with httpx.AsyncClient(transport=transport) as client:
+                await fetch_feed(client, a.url("/f.xml"))
+                await fetch_feed(client, b.url("/f.xml"))
+                both = transport.pool_count
+                await asyncio.sleep(0.3)
+                res = await fetch_feed(client, a.url("/f.xml"))  # sweeps b's idle pool
+                assert res.kind == "ok"
+                after = transport.pool_count
+            return both, after, transport.pool_count
+
+        assert asyncio.run(go()) == (2, 1, 0)

@@ -85,6 +85,7 @@ def feed_rows(sessions: Any) -> list[dict[str, Any]]:
                     "status": f.status,
                     "last_success": f.last_success.isoformat() if f.last_success else None,
                     "last_error": f.last_error,
+                    "last_warning": f.last_warning,
                     "consecutive_failures": f.consecutive_failures,
                     "next_poll_at": f.next_poll_at.isoformat() if f.next_poll_at else None,
                     "items": counts.get(f.id, 0),

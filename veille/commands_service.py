@@ -31,7 +31,7 @@ def run_cmd(**params: Any) -> None:
     settings = build_settings(params)
     _announce(settings)
     runtime = build_runtime(settings)
-    dispatcher = InProcess(runtime) if settings.embedded else ViaCelery()
+    dispatcher = InProcess(runtime) if settings.embedded else ViaCelery(runtime.sessions)
     if settings.embedded:
         runtime.extractor  # noqa: B018 - load the spaCy model before the first poll
     else:
@@ -75,7 +75,7 @@ def poll_cmd(once: bool, **params: Any) -> None:
             from worker.tasks import configure
 
             configure(settings)
-            dispatcher = ViaCelery()
+            dispatcher = ViaCelery(runtime.sessions)
         outcomes = poll_cycle(runtime, dispatcher, feeds_to_poll(runtime), only_due=False)
         dispatcher.deliveries()
         failed = [o for o in outcomes if o.error]
@@ -125,7 +125,7 @@ def scheduler_cmd(**params: Any) -> None:
     _announce(settings)
     runtime = build_runtime(settings)
     try:
-        run_forever(runtime, ViaCelery())
+        run_forever(runtime, ViaCelery(runtime.sessions))
     finally:
         runtime.close()
 

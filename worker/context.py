@@ -42,7 +42,7 @@ def email_config(settings: Settings, to: tuple[str, ...]) -> Any:
         sender=settings.smtp_from,
         to=tuple(to),
         port=settings.smtp_port,
-        security=settings.smtp_security,
+        security=settings.smtp_security,  # type: ignore[arg-type]  # validated by Settings
         username=settings.smtp_username,
         password=settings.smtp_password,
     )

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from veille.domain import AlertMessage, Source, Statement
@@ -62,7 +62,7 @@ def statement_from_row(row: StatementRow) -> Statement:
 
 def cluster_sources(session: Session, cluster_id: int | None, story_id: int | None) -> list[Source]:
     """Every item that carried a statement of this cluster, or the same story."""
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if cluster_id is not None:
         conds.append(
             Item.id.in_(select(StatementRow.item_id).where(StatementRow.cluster_id == cluster_id))

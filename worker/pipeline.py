@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -182,16 +182,12 @@ def record_failure(sessions: sessionmaker[Session], item_id: int, error: str) ->
         session.execute(update(Item).where(Item.id == item_id).values(error=error[:2000]))
 
 
-def unprocessed_item_ids(sessions: sessionmaker[Session], limit: int = 1000) -> list[int]:
-    """Items stored but not yet processed (e.g. a worker was killed mid-task)."""
+def unprocessed_item_ids(
+    sessions: sessionmaker[Session], limit: int = 1000, older_than: timedelta | None = None
+) -> list[int]:
+    """Items stored but not processed (a worker killed mid-task, a lost message)."""
+    q = select(Item.id).where(Item.processed_at.is_(None))
+    if older_than is not None:
+        q = q.where(Item.fetched_at < utcnow() - older_than)
     with sessions() as session:
-        return list(
-            session.scalars(
-                select(Item.id).where(Item.processed_at.is_(None)).order_by(Item.id).limit(limit)
-            )
-        )
-
-
-def since(days: int) -> datetime:
-    """A UTC instant some days ago, for windows and listings."""
-    return utcnow() - timedelta(days=days)
+        return list(session.scalars(q.order_by(Item.id).limit(limit)))

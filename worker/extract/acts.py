@@ -14,6 +14,7 @@ PROPOSAL_NOUNS = {"demande", "proposition", "revendication", "exigence", "propos
                   "idée", "plan", "appel", "projet", "initiative", "ultimatum", "condition"}
 READY = {"prêt", "disposé", "ouvert", "décidé", "résolu"}
 MODAL_DEMAND = {"falloir"}
+FUTURE_ENDINGS = ("rai", "ras", "rons", "rez", "ront", "rait", "raient")
 
 
 def negated(v: Token) -> bool:
@@ -56,7 +57,8 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
     has_si = any(t.lower_ in {"si", "s'"} and t.pos_ == "SCONJ" for t in content)
     if " que si " in f" {text} " or "à condition" in text or "à moins que" in text:
         return "demand"
-    if has_si and any(("Fut" in t.morph.get("Tense") or "Cnd" in t.morph.get("Mood"))
+    if has_si and any(("Fut" in t.morph.get("Tense") or "Cnd" in t.morph.get("Mood")
+                       or (len(t) > 5 and t.lower_.endswith(FUTURE_ENDINGS)))
                       for t in content if t.pos_ in {"VERB", "AUX"}):
         return "warning"
     if any(w in text for w in lex.warning_words):

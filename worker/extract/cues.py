@@ -40,6 +40,15 @@ class Cue:
     host: Cue | None = None
 
 
+def conjuncts(t: Token) -> list[Token]:
+    """Coordinated heads (`X et Y`), not appositions the parser took for conjuncts."""
+    conj = [x for x in t.conjuncts if x.i > t.i]
+    if conj and any(c.dep_ == "cc" and c.lower_ in {"et", "ou", "ainsi"}
+                    for c in conj[-1].children):
+        return conj
+    return []
+
+
 def sent_of(v: Token) -> Span:
     """The sentence of a token, from a per-doc table (Token.sent rescans the doc each time)."""
     table = v.doc.user_data.get("veille_sents")
@@ -66,6 +75,9 @@ def candidates(doc: Doc) -> list[tuple[Span, list[Token]]]:
             pos = tok.pos_
             if pos in {"VERB", "NOUN"} or tok.lower_ in CANDIDATE_WORDS:
                 toks.append(tok)
+            if tok.dep_ == "flat:name":
+                if tok.head.pos_ != "PROPN":
+                    propns.append(tok.head)
             elif pos == "PROPN":
                 propns.append(tok)
         out.append((sent, toks))
@@ -96,7 +108,10 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 return ([ant] if ant is not None else []), None
             if c.pos_ == "PRON":
                 return [], c.lower_
-            return [c, *[x for x in c.conjuncts if x.i > c.i]], None
+            if v.dep_ == "conj" and v.head.pos_ in {"PROPN", "NOUN"} and v.head.i < c.i \
+                    and any(t.lower_ == "et" for t in v.doc[v.head.i:c.i]):
+                return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb
+            return [c, *conjuncts(c)], None
     if depth < 3 and v.dep_ in CLIMB_DEPS and v.head is not v:
         verb_form = v.morph.get("VerbForm")
         gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense")
@@ -121,7 +136,7 @@ def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
                                     "xcomp", "iobj", "dep", "conj"} \
                 and c.pos_ in {"NOUN", "PROPN"} and lemma(c).lower() not in TIME_WORDS \
                 and not any(g.dep_ == "case" for g in c.children):
-            return [c, *[x for x in c.conjuncts if x.i > c.i]]
+            return [c, *conjuncts(c)]
     return []
 
 
@@ -219,7 +234,7 @@ def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | No
         if t.dep_ in SUBJ_DEPS:
             if t.pos_ == "PRON":
                 return ([], t.lower_) if t.lower_ in SUBJ_WORDS else ([], None)
-            return [t, *[x for x in t.conjuncts if x.i > t.i]], None
+            return [t, *conjuncts(t)], None
         if t.lower_ in {"et", "puis", "mais"}:
             coordinated = True
         if t.pos_ == "VERB" and t.morph.get("VerbForm") == ["Fin"] and lemma(t) not in {

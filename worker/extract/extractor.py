@@ -232,6 +232,8 @@ def _resolve(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[Speaker]]
                 sp = last_person_before(ctx, pron[-1] if pron else c.tok.i)
             elif c.pronoun is not None:
                 sp = resolve_pronoun(c.pronoun, history, later)
+                if sp is None and c.pronoun.lstrip("-") in {"il", "elle"}:
+                    sp = last_person_before(ctx, c.tok.i, "f" if "elle" in c.pronoun else "m")
             elif _narrative_infinitive(c.tok) and history:
                 sp = history[-1]
             else:

@@ -56,6 +56,7 @@ class DocContext:
     roles: dict[tuple[str, str | None], str] = field(default_factory=dict)
     person_actor: dict[str, str | None] = field(default_factory=dict)
     former: set[str] = field(default_factory=set)
+    person_spans: list[tuple[int, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for m in self.mentions:
@@ -64,9 +65,11 @@ class DocContext:
         for ent in self.doc.ents:
             if ent.label_ == "PER":
                 self._register_name(ent.text)
+                self._register_mention(ent.start, ent.text)
         for m in self.mentions:
             if m.person:
                 self._register_name(m.person.name)
+                self._register_mention(m.start, m.person.name)
         propns = self.doc.user_data.get("veille_propns")
         if propns is None:
             propns = [t for t in self.doc if t.pos_ == "PROPN"]
@@ -75,12 +78,15 @@ class DocContext:
                     and any(c.dep_ == "flat:name" for c in tok.children) \
                     and tok.ent_type_ not in {"ORG", "LOC"}:
                 self._register_name(_name_span(tok))
+                self._register_mention(tok.i, _name_span(tok))
+        self.person_spans.sort()
         # offices given in appositions: `le chancelier allemand Olaf Scholz`
         for tok in propns:
             m = self.at.get(tok.i)
             if tok.dep_ != "flat:name" and (m is None or m.person):
                 head = tok.head if tok.dep_ in {"appos", "nmod", "flat:name", "nsubj"} else None
-                for cand in (head, *[c for c in tok.children if c.dep_ == "appos"]):
+                for cand in (head, *[c for c in tok.children
+                                     if c.dep_ in {"appos", "amod", "nmod"}]):
                     if cand is None or cand.pos_ != "NOUN":
                         continue
                     role, actor, former = self.office(cand)
@@ -92,6 +98,9 @@ class DocContext:
                         if former:
                             self.former.add(fold(name).split()[-1])
                         break
+
+    def _register_mention(self, i: int, name: str) -> None:
+        self.person_spans.append((i, name))
 
     def _register_name(self, name: str) -> None:
         name = " ".join(name.replace("M. ", "").replace("Mme ", "").split())
@@ -198,19 +207,20 @@ def resolve_np(ctx: DocContext, head: Token,
             ctx.doc[run_end + 1].text not in {",", "(", "–"}:
         run_end += 1
     doc = ctx.doc
-    for ent in ctx.doc.ents:
-        adjacent = ent.start == run_end + 1 or (
-            ent.start == run_end + 2 and doc[run_end + 1].text == ",")
-        if ent.label_ == "PER" and (lo <= ent.start <= hi or adjacent) and len(ent) >= 2 \
-                and all(ctx.at.get(t.i) is None for t in ent) \
-                and (adjacent or _apposed(ent.root, head)):
-            name = ctx.full_name(ent.text)
+    for start, name in ctx.person_spans:
+        if start < lo - 1 or start > max(hi, run_end + 2):
+            continue
+        adjacent = start == run_end + 1 or (start == run_end + 2 and doc[run_end + 1].text == ",")
+        if len(name.split()) >= 2 and ctx.at.get(start) is None \
+                and (adjacent or (lo <= start <= hi and _apposed(doc[start], head))):
+            name = ctx.full_name(name)
             return _person(ctx, name, name_gender(name) or gender, head)
     for t in toks:
         m = ctx.at.get(t.i)
         if not _apposed(t, head):
             continue
-        if (t.ent_type_ == "PER" or t.pos_ == "PROPN") and m is None and t.dep_ != "flat:name" \
+        named = t.pos_ == "PROPN" or any(c.dep_ == "flat:name" for c in t.children)
+        if (t.ent_type_ == "PER" or named) and m is None and t.dep_ != "flat:name" \
                 and t.text[:1].isupper() and t.ent_type_ != "ORG":
             name = ctx.full_name(_name_span(t))
             if len(name.split()) >= 2 or t.ent_type_ in {"PER", ""} or t.head.pos_ == "NOUN":
@@ -300,12 +310,16 @@ def _person(ctx: DocContext, name: str, gender: str, head: Token) -> Speaker:
         gender = gender or kbp.gender
     else:
         actor = ctx.person_actor.get(fold(name).split()[-1])
-        if head.pos_ == "NOUN":
-            role, a, former = ctx.office(head)
-            if role and not former:
-                actor = a or actor
-            elif former:
+        for t in [head, *np_tokens(head)]:
+            if t.pos_ != "NOUN":
+                continue
+            role, a, former = ctx.office(t)
+            if former:
                 actor = None
+                break
+            if role and a:
+                actor = a
+                break
     return Speaker(name, actor, True, gender or name_gender(name), False)
 
 
@@ -322,16 +336,13 @@ def resolve_pronoun(word: str, history: list[Speaker], later: list[Speaker]) -> 
     return None
 
 
-def last_person_before(ctx: DocContext, i: int) -> Speaker | None:
-    """`Celui-ci`: the person named last before token `i`."""
-    best = None
-    for m in ctx.mentions:
-        if m.start < i and m.person:
-            best = (m.start, m.person.name)
-    for ent in ctx.doc.ents:
-        if ent.label_ == "PER" and ent.start < i and (best is None or ent.start > best[0]):
-            best = (ent.start, ent.text)
-    if best is None:
-        return None
-    head = ctx.doc[best[0]]
-    return _person(ctx, ctx.full_name(best[1]), "", head)
+def last_person_before(ctx: DocContext, i: int, gender: str = "") -> Speaker | None:
+    """`Celui-ci`, or a pronoun with no earlier speaker: the person named last before `i`."""
+    for start, name in reversed(ctx.person_spans):
+        if start >= i:
+            continue
+        sp = _person(ctx, ctx.full_name(name), "", ctx.doc[start])
+        if gender and sp.gender and sp.gender != gender:
+            continue
+        return sp
+    return None

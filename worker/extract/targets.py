@@ -56,13 +56,14 @@ def actors_in(ctx: DocContext, toks: Iterable[Token], exclude: set[str | None],
     return out
 
 
-def first_group(ctx: DocContext, toks: list[Token], exclude: set[str | None]) -> list[str]:
+def first_group(ctx: DocContext, toks: list[Token], exclude: set[str | None],
+                dative: bool = False) -> list[str]:
     """The first actor named in `toks`, plus those coordinated with it."""
     for t in toks:
         m, actor = _mention_actor(ctx, t)
         if actor is None or actor in exclude or t.pos_ == "ADJ":
             continue
-        if m is not None and _is_locative(ctx.doc[m.start:m.end].root):
+        if m is not None and not dative and _is_locative(ctx.doc[m.start:m.end].root):
             continue
         root = ctx.doc[m.start:m.end].root if m else t
         group = [actor]
@@ -74,17 +75,25 @@ def first_group(ctx: DocContext, toks: list[Token], exclude: set[str | None]) ->
     return []
 
 
+def _before_de(t: Token) -> bool:
+    """`demander à Minsk de …`: an `à X` followed by `de` + infinitive is an addressee."""
+    end = max(x.i for x in t.subtree) + 1
+    return end < len(t.doc) and t.doc[end].lower_ in {"de", "d'", "d’"}
+
+
 def addressee(ctx: DocContext, cue: Token, exclude: set[str | None],
               antecedent: str | None) -> list[str]:
     """Actors in the cue's argument slots (`appeler X à`, `avertir X`, `demander à X`)."""
     for c in cue.children:
-        if c.dep_ in ARG_DEPS or (c.dep_ == "obl" and any(
+        if c.dep_ in ARG_DEPS or (c.dep_.startswith("obl") and any(
                 g.lower_ in {"à", "au", "aux", "contre", "envers"} for g in c.children)):
             if c.lower_ in CLITIC_OBJ and c.pos_ == "PRON":
                 if antecedent and antecedent not in exclude:
                     return [antecedent]
                 continue
-            found = first_group(ctx, [t for t in c.subtree], exclude)
+            dative = any(g.dep_ == "case" and g.lower_ in {"à", "au", "aux"}
+                         for g in c.children) and (c.dep_ != "obl:mod" or _before_de(c))
+            found = first_group(ctx, [t for t in c.subtree], exclude, dative)
             if found:
                 return found
     return []

@@ -1,0 +1,279 @@
+"""Hand-written cases for the French statement extractor, one construction per test."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from worker.extract import Extractor, load_model, run_jsonl  # noqa: E402
+
+NB = "\u00a0"
+NNB = "\u202f"
+
+
+@pytest.fixture(scope="session")
+def ex() -> Extractor:
+    """One model and one extractor for the whole session."""
+    return Extractor(load_model())
+
+
+def by_speaker(sts, last_name):
+    return [s for s in sts if s.speaker and s.speaker.split()[-1] == last_name]
+
+
+def one(sts, last_name):
+    found = by_speaker(sts, last_name)
+    assert found, f"no statement by {last_name}: {sts}"
+    return found[0]
+
+
+# --- quotations -------------------------------------------------------------------------
+
+def test_french_quotes_with_nbsp_and_inverted_pronoun(ex):
+    text = (f"La ministre polonaise Anna Kowalska a reçu ses homologues.\n\n"
+            f"«{NB}Nous ne céderons rien sur la frontière{NB}», a-t-elle déclaré mardi.")
+    st = one(ex.extract(text), "Kowalska")
+    assert st.direct and st.speaker_actor == "POL" and st.type == "statement"
+    assert text[st.start:st.end].startswith("«")
+
+
+def test_curly_and_straight_quotes(ex):
+    for q1, q2 in (("“", "”"), ('"', '"'), (f"«{NNB}", f"{NNB}»")):
+        text = f"{q1}Le dialogue reste ouvert{q2}, a affirmé le ministre turc Ali Demir."
+        st = one(ex.extract(text), "Demir")
+        assert st.direct and st.speaker_actor == "TUR"
+
+
+def test_quotation_over_several_sentences_is_one_statement(ex):
+    text = ("« Les convois passeront demain. Les couloirs resteront ouverts. Personne ne sera "
+            "oublié », a assuré le gouverneur ukrainien Petro Melnyk.")
+    sts = ex.extract(text)
+    assert len(sts) == 1
+    assert sts[0].speaker.endswith("Melnyk") and sts[0].start == 0
+
+
+def test_title_with_colon_quote(ex):
+    text = ("Olaf Scholz\u00a0: «\u00a0L'Europe doit rester unie face à la menace\u00a0»\n"
+            "Le chancelier s'exprimait devant le Bundestag.")
+    st = one(ex.extract(text), "Scholz")
+    assert st.direct and st.speaker_actor == "DEU"
+
+
+def test_scare_quotes_without_speaker_are_not_statements(ex):
+    text = "L'« opération spéciale » se poursuit dans le sud, où les combats redoublent."
+    assert ex.extract(text) == []
+
+
+# --- cues ---------------------------------------------------------------------------------
+
+def test_inverted_nominal_subject(ex):
+    text = "« La situation est grave », a averti jeudi le ministre lituanien Jonas Petraitis."
+    st = one(ex.extract(text), "Petraitis")
+    assert st.type == "warning" and st.speaker_actor == "LTU"
+
+
+def test_selon(ex):
+    text = "Plus de trente villages ont été évacués, selon les autorités moldaves."
+    sts = ex.extract(text)
+    assert len(sts) == 1 and sts[0].speaker_actor == "MDA" and sts[0].type == "statement"
+
+
+def test_indirect_speech_with_que(ex):
+    text = "Le Kremlin a affirmé que les discussions reprendraient la semaine prochaine."
+    sts = ex.extract(text)
+    assert len(sts) == 1
+    assert sts[0].speaker == "Kremlin" and sts[0].speaker_actor == "RUS" and not sts[0].direct
+
+
+def test_demander_a_x_de(ex):
+    text = "Berlin a demandé à Minsk de libérer les journalistes détenus."
+    st = ex.extract(text)[0]
+    assert st.type == "demand" and st.speaker_actor == "DEU" and "BLR" in st.targets
+
+
+def test_appeler_x_a(ex):
+    text = "L'Union européenne appelle Pékin à user de son influence sur Moscou."
+    st = ex.extract(text)[0]
+    assert st.type == "demand" and st.speaker_actor == "EU" and st.targets[0] == "CHN"
+
+
+def test_participle_repeating_the_act_is_not_new(ex):
+    text = ("« Nous ne reculerons pas », a averti le président ukrainien Volodymyr Zelensky, "
+            "réitérant « la détermination » de son pays.")
+    sts = ex.extract(text)
+    assert len(sts) == 1 and sts[0].type == "warning"
+
+
+def test_noun_phrase_rejection_by_agent(ex):
+    text = ("Varsovie et Vilnius ont réclamé une réunion d'urgence du Conseil de sécurité, "
+            "une demande rejetée le soir même par Pékin.")
+    sts = ex.extract(text)
+    rej = [s for s in sts if s.type == "rejection"]
+    assert rej and rej[0].speaker_actor == "CHN"
+    assert set(rej[0].targets) <= {"POL", "LTU"} and rej[0].targets
+    assert {s.speaker_actor for s in sts if s.type == "demand"} == {"POL", "LTU"}
+
+
+def test_noun_phrase_demand_with_author(ex):
+    text = "Le convoi est parti à l'aube, à la demande de Kiev."
+    sts = ex.extract(text)
+    assert sts and sts[0].type == "demand" and sts[0].speaker_actor == "UKR"
+
+
+def test_conditional_threat_is_a_warning(ex):
+    text = ("« Si ces navires entrent dans nos eaux, nous répondrons avec fermeté », a déclaré "
+            "le porte-parole du Kremlin, Ivan Sokolov.")
+    st = one(ex.extract(text), "Sokolov")
+    assert st.type == "warning" and st.speaker_actor == "RUS"
+
+
+def test_negated_rejection_is_not_a_rejection(ex):
+    text = "Paris n'a pas exclu de nouvelles livraisons d'armes."
+    sts = ex.extract(text)
+    assert all(s.type != "rejection" for s in sts)
+
+
+def test_se_dire_pret_is_an_offer(ex):
+    text = "Le gouvernement turc s'est dit prêt à accueillir de nouvelles négociations."
+    st = ex.extract(text)[0]
+    assert st.type == "offer" and st.speaker_actor == "TUR"
+
+
+# --- speakers -----------------------------------------------------------------------------
+
+def test_pronoun_resolves_to_named_person(ex):
+    text = ("Le secrétaire général de l'Otan, Jens Stoltenberg, est arrivé à Vilnius. "
+            "Il a averti que l'Alliance défendrait chaque pouce de son territoire.")
+    st = one(ex.extract(text), "Stoltenberg")
+    assert st.type == "warning" and st.speaker_actor == "NATO"
+
+
+def test_role_resolves_to_named_person(ex):
+    text = ("Volodymyr Zelensky a reçu des élus américains à Kiev. Le président ukrainien a "
+            "dénoncé les frappes russes sur les centrales électriques.")
+    st = [s for s in ex.extract(text) if s.type == "accusation"][0]
+    assert st.speaker == "Volodymyr Zelensky" and st.speaker_actor == "UKR"
+
+
+def test_two_speakers_of_one_act(ex):
+    text = "Emmanuel Macron et Olaf Scholz ont réclamé un cessez-le-feu immédiat."
+    sts = ex.extract(text)
+    assert {s.speaker_actor for s in sts} == {"FRA", "DEU"}
+    assert all(s.type == "demand" for s in sts)
+
+
+def test_collectives_and_metonyms(ex):
+    cases = {
+        "Moscou a rejeté toute idée de négociation.": ("RUS", "rejection"),
+        "Les Occidentaux ont dénoncé un simulacre d'élection.": ("WEST", "accusation"),
+        "Washington a démenti toute implication dans l'attaque.": ("USA", "denial"),
+        "L'Otan a proposé une rencontre à Bruxelles.": ("NATO", "offer"),
+    }
+    for text, (actor, type_) in cases.items():
+        sts = ex.extract(text)
+        assert sts and sts[0].speaker_actor == actor and sts[0].type == type_, (text, sts)
+        assert sts[0].person is False
+
+
+def test_office_apposition_names_the_actor_for_unknown_people(ex):
+    text = "Le chancelier allemand Hans Vogel a déclaré que Berlin tiendrait ses engagements."
+    st = one(ex.extract(text), "Vogel")
+    assert st.speaker_actor == "DEU"
+
+
+def test_former_office_holders_speak_for_nobody(ex):
+    text = "L'ancien ministre russe Igor Volkov a critiqué la mobilisation."
+    st = one(ex.extract(text), "Volkov")
+    assert st.speaker_actor is None
+
+
+def test_office_dates(ex):
+    text = "Mark Rutte a appelé les alliés à augmenter leurs dépenses militaires."
+    assert one(ex.extract(text, date(2025, 3, 1)), "Rutte").speaker_actor == "NATO"
+    assert one(ex.extract(text, date(2023, 3, 1)), "Rutte").speaker_actor == "NLD"
+    text2 = "Jens Stoltenberg a dénoncé la décision turque."
+    assert one(ex.extract(text2, date(2025, 3, 1)), "Stoltenberg").speaker_actor is None
+
+
+# --- targets ------------------------------------------------------------------------------
+
+def test_target_of_a_warning_and_an_accusation(ex):
+    sts = ex.extract("Washington a mis en garde Pyongyang contre tout nouvel essai.")
+    assert sts[0].type == "warning" and sts[0].targets == ("PRK",)
+    sts = ex.extract("La Pologne accuse la Biélorussie d'orchestrer la crise migratoire.")
+    assert sts[0].type == "accusation" and sts[0].targets == ("BLR",)
+
+
+# --- background ---------------------------------------------------------------------------
+
+def test_pluperfect_and_apres_avoir_are_background(ex):
+    sts = ex.extract("Le Kremlin avait averti que toute livraison serait une cible.")
+    assert sts[0].background
+    sts = ex.extract("Le Kremlin a averti que toute livraison serait une cible.")
+    assert not sts[0].background
+
+
+def test_earlier_date_than_publication_is_background(ex):
+    text = "Le 3 janvier, Moscou a affirmé que ses troupes se retiraient."
+    assert ex.extract(text, date(2022, 3, 20))[0].background
+    assert not ex.extract(text, date(2022, 1, 4))[0].background
+
+
+# --- exclusions ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Des troupes supplémentaires ont été déployées à la frontière.",
+    "Kiev redoute une nouvelle offensive au printemps.",
+    "La Russie s'inquiète de l'élargissement de l'Alliance.",
+    "Les habitants espèrent un retour rapide de l'électricité.",
+    "La crise menace de dégénérer en conflit ouvert.",
+])
+def test_non_speech_is_not_a_statement(ex, text):
+    assert ex.extract(text) == []
+
+
+# --- API ----------------------------------------------------------------------------------
+
+def test_extract_many_keeps_order_and_skips_prefiltered(ex):
+    items = [("Le temps sera doux demain sur la côte.", None),
+             ("Moscou a démenti toute responsabilité.", None),
+             ("", None)]
+    out = list(ex.extract_many(items, batch_size=2))
+    assert len(out) == 3 and out[0] == [] and out[2] == []
+    assert out[1][0].type == "denial"
+    assert not ex.prefilter.keep(items[0][0])
+
+
+def test_run_jsonl_writes_spec_format_and_error_lines(ex):
+    lines = [json.dumps({"id": "a", "text": "Berlin a dénoncé une provocation."}),
+             "{not json",
+             json.dumps({"id": "b", "text": 42}),
+             json.dumps({"id": "c", "text": "Rien à signaler.", "published": "2022-03-01"})]
+    out = io.StringIO()
+    n = run_jsonl(io.StringIO("\n".join(lines) + "\n"), out, ex)
+    recs = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert n == 4 and [r["id"] for r in recs] == ["a", "line-2", "b", "c"]
+    assert "error" in recs[1] and "error" in recs[2]
+    st = recs[0]["statements"][0]
+    assert {"speaker", "speaker_actor", "type", "targets", "direct", "background",
+            "start", "end"} <= set(st)
+    assert recs[3]["statements"] == []
+
+
+def test_user_data_files_extend_the_defaults(tmp_path):
+    lex = tmp_path / "lex.toml"
+    lex.write_text('[strong]\nwarning = ["tonner"]\n', encoding="utf-8")
+    kb = tmp_path / "kb.toml"
+    kb.write_text('[[person]]\nname = "Zofia Nowak"\ngender = "f"\n'
+                  'offices = [{ actor = "POL", role = "minister", from = "2020-01-01" }]\n',
+                  encoding="utf-8")
+    ex2 = Extractor(load_model(), lexicon_paths=[lex], actor_paths=[kb])
+    st = one(ex2.extract("Zofia Nowak a tonné contre les passeurs."), "Nowak")
+    assert st.type == "warning" and st.speaker_actor == "POL"
