@@ -142,6 +142,7 @@ class Poller:
                 user_agent=s.user_agent,
                 timeout_connect=min(10.0, s.fetch_timeout),
                 timeout_read=s.fetch_timeout,
+                per_host_connections=s.per_host_connections,
             )
             self._limiter = HostLimiter(
                 max_per_host=s.per_host_connections, min_delay=s.per_host_delay

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.fetch import FetchResult, FetchState, fetch_feed
+from scheduler.fulltext import fetch_fulltext
 from scheduler.parse import FeedError, ParsedFeed, parse_feed
+from scheduler.politeness import HostLimiter
 from scheduler.schedule import PollPolicy, after_failure, after_success
 from scheduler.stories import assign_story
 from veille.domain import FeedEntry
@@ -39,6 +41,7 @@ class FeedSnapshot:
     last_modified: str | None
     interval: int | None
     consecutive_failures: int
+    fulltext: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,13 +94,35 @@ def snapshots(
         if due_before is not None:
             q = q.where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= due_before))
         return [
-            FeedSnapshot(f.id, f.url, f.etag, f.last_modified, f.interval, f.consecutive_failures)
+            FeedSnapshot(
+                f.id,
+                f.url,
+                f.etag,
+                f.last_modified,
+                f.interval,
+                f.consecutive_failures,
+                f.fulltext,
+            )
             for f in session.scalars(q.order_by(Feed.id))
         ]
 
 
-def store_entries(session: Session, feed_id: int, entries: Iterable[FeedEntry]) -> list[int]:
+def known_keys(sessions: sessionmaker[Session], feed_id: int, keys: Sequence[str]) -> set[str]:
+    """Which of these entry keys the feed has already stored."""
+    with sessions() as session:
+        return set(
+            session.scalars(select(Item.key).where(Item.feed_id == feed_id, Item.key.in_(keys)))
+        )
+
+
+def store_entries(
+    session: Session,
+    feed_id: int,
+    entries: Iterable[FeedEntry],
+    bodies: Mapping[str, str] | None = None,
+) -> list[int]:
     """Insert the entries this feed has not stored yet; returns the new item ids."""
+    bodies = bodies or {}
     new_ids = []
     for entry in entries:
         exists = session.scalar(
@@ -105,7 +130,8 @@ def store_entries(session: Session, feed_id: int, entries: Iterable[FeedEntry]) 
         )
         if exists is not None:
             continue
-        story_id, fingerprint = assign_story(session, entry.text)
+        body = bodies.get(entry.key)
+        story_id, fingerprint = assign_story(session, body or entry.text)
         item = Item(
             feed_id=feed_id,
             key=entry.key,
@@ -114,6 +140,7 @@ def store_entries(session: Session, feed_id: int, entries: Iterable[FeedEntry]) 
             title=entry.title,
             summary=entry.summary,
             published=entry.published,
+            body=body,
             fingerprint=fingerprint,
             story_id=story_id,
         )
@@ -133,6 +160,7 @@ def _record(
     parsed: ParsedFeed | None,
     error: str | None,
     policy: PollPolicy,
+    bodies: Mapping[str, str] | None = None,
 ) -> PollOutcome:
     now = utcnow()
     with sessions() as session, session.begin():
@@ -163,7 +191,7 @@ def _record(
             return PollOutcome(snap.url, error=error)
         new_ids: list[int] = []
         if parsed is not None:
-            new_ids = store_entries(session, feed.id, parsed.entries)
+            new_ids = store_entries(session, feed.id, parsed.entries, bodies)
             feed.title = feed.title or parsed.title or None
             for warning in parsed.warnings:
                 log.info("feed %s: %s", snap.url, warning)
@@ -190,11 +218,11 @@ def _record(
 
 
 async def _poll_one(
-    client: httpx.AsyncClient, snap: FeedSnapshot, max_bytes: int, limiter: object | None
+    client: httpx.AsyncClient, snap: FeedSnapshot, max_bytes: int, limiter: HostLimiter | None
 ) -> tuple[FetchResult, ParsedFeed | None, str | None]:
     state = FetchState(etag=snap.etag, last_modified=snap.last_modified)
     if limiter is not None:
-        async with limiter.slot(snap.url):  # type: ignore[attr-defined]
+        async with limiter.slot(snap.url):
             result = await fetch_feed(client, snap.url, state, max_bytes=max_bytes)
     else:
         result = await fetch_feed(client, snap.url, state, max_bytes=max_bytes)
@@ -203,10 +231,27 @@ async def _poll_one(
     if result.kind != "ok":
         return result, None, None
     try:
-        parsed = await asyncio.to_thread(parse_feed, result.body, result.final_url or snap.url)
+        parsed = await asyncio.to_thread(
+            parse_feed, result.body, result.final_url or snap.url, result.content_type
+        )
     except FeedError as exc:
         return result, None, str(exc)
     return result, parsed, None
+
+
+async def _fulltexts(
+    sessions: sessionmaker[Session],
+    client: httpx.AsyncClient,
+    snap: FeedSnapshot,
+    parsed: ParsedFeed,
+    limiter: HostLimiter | None,
+) -> dict[str, str]:
+    """Article texts of the entries this feed has not stored yet (same politeness rules)."""
+    keys = [e.key for e in parsed.entries]
+    known = await asyncio.to_thread(known_keys, sessions, snap.id, keys)
+    new = [e for e in parsed.entries if e.key not in known and e.link]
+    texts = await asyncio.gather(*(fetch_fulltext(client, e.link, limiter) for e in new if e.link))
+    return {e.key: t for e, t in zip(new, texts, strict=True) if t}
 
 
 async def poll_feeds(
@@ -215,18 +260,23 @@ async def poll_feeds(
     feeds: Sequence[FeedSnapshot],
     policy: PollPolicy,
     max_bytes: int,
-    limiter: object | None = None,
+    limiter: HostLimiter | None = None,
 ) -> list[PollOutcome]:
     """Fetch and parse every feed concurrently, then store each result as it comes."""
 
     async def one(snap: FeedSnapshot) -> PollOutcome:
+        bodies: dict[str, str] = {}
         try:
             result, parsed, error = await _poll_one(client, snap, max_bytes, limiter)
+            if parsed is not None and snap.fulltext:
+                bodies = await _fulltexts(sessions, client, snap, parsed, limiter)
         except Exception as exc:  # never let one feed's surprise stop the cycle
             log.exception("feed %s: unexpected error", snap.url)
             result = FetchResult(url=snap.url, kind="error", error=str(exc))
             parsed, error = None, f"unexpected error: {exc}"
-        return await asyncio.to_thread(_record, sessions, snap, result, parsed, error, policy)
+        return await asyncio.to_thread(
+            _record, sessions, snap, result, parsed, error, policy, bodies
+        )
 
     return list(await asyncio.gather(*(one(s) for s in feeds)))
 

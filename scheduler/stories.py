@@ -6,6 +6,8 @@ MinHash LSH buckets stored per story, then confirmed on the estimated similarity
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +25,8 @@ from veille.models import Story, StoryBand
 
 # Below this many words a text is a headline: only exact copies are the same story.
 MIN_WORDS_FOR_NEAR = 25
+# Rewrites of one dispatch appear within hours; weekly series look alike across weeks.
+NEAR_WINDOW = timedelta(days=2)
 
 
 def assign_story(session: Session, text: str) -> tuple[int, str]:

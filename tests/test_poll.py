@@ -174,3 +174,35 @@ def test_feeds_commands(tmp_path: Path, fmt: str) -> None:
         json.loads(runner.invoke(main, ["feeds", "list", "--format", "json", "--db", db]).output)
         == []
     )
+
+
+ARTICLE = """<!doctype html><html lang="fr"><head><title>Le conseil se réunit</title></head>
+<body><nav><a href="/">Accueil</a> <a href="/monde">Monde</a></nav>
+<article><h1>Le conseil se réunit à Vilnius</h1>
+<p>Le ministre lituanien de la Défense a exigé mardi que les alliés renforcent sans délai
+la défense aérienne du pays, lors d'une réunion tenue dans la capitale balte.</p>
+<p>« Nous ne pouvons plus attendre », a-t-il déclaré devant la presse, en rappelant que les
+exercices militaires se multiplient de l'autre côté de la frontière depuis plusieurs mois.</p>
+<p>Les diplomates présents ont indiqué que la discussion se poursuivrait la semaine prochaine
+à Bruxelles, où les ministres doivent examiner les propositions de la Commission.</p>
+</article><footer>Tous droits réservés</footer></body></html>"""
+
+
+def test_fulltext_feed_stores_the_article_text(tmp_path: Path) -> None:
+    with FeedServer() as srv:
+        srv.route("/article/1", body=ARTICLE, content_type="text/html; charset=utf-8")
+        item = {"title": "Le conseil se réunit", "description": "Un court chapeau.",
+                "link": srv.url("/article/1"), "guid": "a1"}
+        srv.route("/f.xml", body=rss_feed("Fil", [item]))
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'v.db'}",
+                            feeds=(FeedConfig(srv.url("/f.xml"), fulltext=True),))
+        rt = build_runtime(settings, stream=io.StringIO())
+        try:
+            poll_cycle(rt, Collect(), feeds_to_poll(rt), only_due=False)
+            with rt.sessions() as s:
+                stored = s.scalars(select(Item)).one()
+        finally:
+            rt.close()
+        assert stored.summary == "Un court chapeau."
+        assert stored.body and "défense aérienne" in stored.body
+        assert "Tous droits réservés" not in stored.body, "boilerplate is left out"

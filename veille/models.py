@@ -111,6 +111,7 @@ class Item(Base):
     link: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text)  # the article's full text (fulltext feeds)
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -59,8 +59,10 @@ class ItemResult:
 
 
 def item_text(item: Item) -> str:
-    """The text the extractor reads for an item: title, then summary."""
-    parts = [p.strip() for p in (item.title or "", item.summary or "") if p and p.strip()]
+    """The text the extractor reads for an item: title, then the full text or the summary."""
+    parts = [
+        p.strip() for p in (item.title or "", item.body or item.summary or "") if p and p.strip()
+    ]
     return "\n\n".join(parts)
 
 

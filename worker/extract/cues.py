@@ -40,6 +40,17 @@ class Cue:
     host: Cue | None = None
 
 
+def _demonstrative(c: Token) -> str | None:
+    """`Celui-ci` / `celle-ci`, however the tokenizer split it."""
+    doc = c.doc
+    for t in doc[max(c.i - 2, 0): min(c.i + 2, len(doc))]:
+        if t.lower_.startswith("celui") or t.lower_.startswith("ce dernier"):
+            return "celui-ci"
+        if t.lower_.startswith("celle"):
+            return "celle-ci"
+    return None
+
+
 def conjuncts(t: Token) -> list[Token]:
     """Coordinated heads (`X et Y`), not appositions the parser took for conjuncts."""
     conj = [x for x in t.conjuncts if x.i > t.i]
@@ -107,7 +118,7 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 ant = v.head if v.dep_.startswith("acl") else None
                 return ([ant] if ant is not None else []), None
             if c.pos_ == "PRON":
-                return [], c.lower_
+                return [], _demonstrative(c) or c.lower_
             if v.dep_ == "conj" and v.head.pos_ in {"PROPN", "NOUN"} and v.head.i < c.i \
                     and any(t.lower_ == "et" for t in v.doc[v.head.i:c.i]):
                 return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb

@@ -21,7 +21,13 @@ from .lexicon import load_lexicon
 from .prefilter import Prefilter
 from .quotes import QuoteIndex, find_quotes
 from .speakers import DocContext, Speaker, last_person_before, resolve_np, resolve_pronoun
-from .targets import TARGETED, addressee, content_targets, last_mention_actor
+from .targets import (
+    TARGETED,
+    addressee,
+    content_targets,
+    demand_targets,
+    last_mention_actor,
+)
 from .titles import title_statements
 
 MAX_CHARS = 1_000_000
@@ -181,7 +187,9 @@ class Extractor:
                 inner = inner_act(content, self.lex) if cue.type == "statement" else None
                 if not targets and inner is not None:
                     targets = addressee(ctx, inner[1], exclude, None)
-                if not targets:
+                if not targets and type_ == "demand":
+                    targets = demand_targets(ctx, cue.tok, content, exclude)
+                elif not targets:
                     targets = content_targets(ctx, content, exclude)
             out.append(Statement(
                 speaker=sp.name, speaker_actor=sp.actor, type=type_, targets=tuple(targets),

@@ -116,3 +116,20 @@ def last_mention_actor(ctx: DocContext, before: int, exclude: set[str | None]) -
         if m.actor and m.actor not in exclude:
             best = m.actor
     return best
+
+
+def demand_targets(ctx: DocContext, cue: Token, content: list[Token],
+                   exclude: set[str | None]) -> list[str]:
+    """Who must act: the subject of the demanded clause, else the owner of what is demanded."""
+    inside = {t.i for t in content}
+    for t in cue.subtree:
+        if t.dep_ in {"nsubj", "nsubj:pass"} and t.head is not cue and t.i in inside:
+            found = first_group(ctx, list(t.subtree), exclude, dative=True)
+            if found:
+                return found
+    for c in cue.children:
+        if c.dep_ in {"obj", "obl:arg"}:
+            found = first_group(ctx, list(c.subtree), exclude)
+            if found:
+                return found
+    return []
