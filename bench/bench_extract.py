@@ -56,12 +56,12 @@ def bench_items(ex: Extractor, texts: list[str], repeat: int) -> tuple[float, fl
 
 
 def prefilter_check(ex: Extractor, gold_path: Path) -> tuple[int, list[str]]:
-    """Gold statements whose document the prefilter would drop (must be none)."""
+    """Gold statements (optional ones included) whose text the prefilter would skip."""
     dropped, total = [], 0
     for doc in _load(gold_path):
         for st in doc.get("statements", []):
             total += 1
-            if not ex.prefilter.keep(doc["text"]) or not ex.prefilter.keep(st["sentence"]):
+            if not ex.prefilter.keep(doc["text"]):
                 dropped.append(f"{doc['id']}: {st['sentence'][:70]!r}")
     return total, dropped
 

@@ -15,31 +15,41 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 NUM_PERM = 128
 BANDS = 32
 SHINGLE = 3
 DUPLICATE_THRESHOLD = 0.5
-_PRIME = (1 << 61) - 1
 _MASK = (1 << 64) - 1
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def normalise_text(text: str) -> str:
     """Lower-case words without accents or punctuation: what survives a light rewrite."""
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(text))
+    return " ".join(_WORD.findall(_COMBINING.sub("", text)))
+
+
+def fingerprint_normalised(normalised: str) -> str:
+    """sha256 hex of an already normalised text."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def exact_fingerprint(text: str) -> str:
     """sha256 hex of the normalised text: equal for the same words, whatever the markup."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    return fingerprint_normalised(normalise_text(text))
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
     """Overlapping word n-grams of the normalised text (the whole text if it is shorter)."""
-    words = normalise_text(text).split()
+    return word_shingles(normalise_text(text).split(), size)
+
+
+def word_shingles(words: Sequence[str], size: int = SHINGLE) -> set[str]:
+    """Overlapping n-grams of already normalised words."""
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
@@ -49,29 +59,37 @@ def _hash64(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def _coefficients(num_perm: int, seed: int) -> list[tuple[int, int]]:
-    out = []
+def _coefficients(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Odd multipliers and offsets of the multiply-shift hash family, fixed by the seed."""
+    a, b = [], []
     for i in range(num_perm):
         digest = hashlib.sha256(f"veille-minhash:{seed}:{i}".encode()).digest()
-        a = int.from_bytes(digest[:8], "big") % (_PRIME - 1) + 1
-        b = int.from_bytes(digest[8:16], "big") % _PRIME
-        out.append((a, b))
-    return out
+        a.append(int.from_bytes(digest[:8], "big") | 1)
+        b.append(int.from_bytes(digest[8:16], "big"))
+    return np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64)
 
 
-_COEFFS: dict[tuple[int, int], list[tuple[int, int]]] = {}
+_COEFFS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def minhash(
     text_or_shingles: str | Iterable[str], num_perm: int = NUM_PERM, seed: int = 1
 ) -> tuple[int, ...]:
-    """MinHash signature (num_perm ints) estimating the Jaccard similarity of word shingles."""
+    """MinHash signature (num_perm ints) estimating the Jaccard similarity of word shingles.
+
+    Each permutation is a multiply-shift hash, ((a*x + b) mod 2**64) >> 32, computed for every
+    shingle at once with numpy (wrap-around multiplication is the mod).
+    """
     grams = shingles(text_or_shingles) if isinstance(text_or_shingles, str) else text_or_shingles
-    hashes = [_hash64(g) for g in set(grams)]
-    if not hashes:
+    hashes = np.fromiter((_hash64(g) for g in set(grams)), dtype=np.uint64)
+    if hashes.size == 0:
         return tuple([_MASK] * num_perm)
-    coeffs = _COEFFS.setdefault((num_perm, seed), _coefficients(num_perm, seed))
-    return tuple(min((a * h + b) % _PRIME for h in hashes) for a, b in coeffs)
+    if (num_perm, seed) not in _COEFFS:
+        _COEFFS[(num_perm, seed)] = _coefficients(num_perm, seed)
+    a, b = _COEFFS[(num_perm, seed)]
+    with np.errstate(over="ignore"):
+        values = (np.outer(a, hashes) + b[:, None]) >> np.uint64(32)
+    return tuple(int(v) for v in values.min(axis=1))
 
 
 def similar(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:

@@ -17,15 +17,9 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler.feedstore import FeedSnapshot, PollOutcome, snapshots, sync_feeds, user_feed_ids
 from scheduler.fetch import make_client
-from scheduler.poll import (
-    FeedSnapshot,
-    PollOutcome,
-    poll_feeds,
-    snapshots,
-    sync_feeds,
-    user_feed_ids,
-)
+from scheduler.poll import poll_feeds
 from scheduler.schedule import PollPolicy
 from veille.models import utcnow
 from veille.settings import Settings

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from scheduler.dedupe import (
     band_keys,
-    exact_fingerprint,
+    fingerprint_normalised,
     is_near_duplicate,
     minhash,
     normalise_text,
     signature_from_bytes,
     signature_to_bytes,
+    word_shingles,
 )
 from veille.models import Story, StoryBand
 
@@ -31,12 +32,13 @@ NEAR_WINDOW = timedelta(days=2)
 
 def assign_story(session: Session, text: str) -> tuple[int, str]:
     """The story this text tells (an existing one or a new one), and its exact fingerprint."""
-    fingerprint = exact_fingerprint(text)
+    words = normalise_text(text).split()
+    fingerprint = fingerprint_normalised(" ".join(words))
     story_id = session.scalar(select(Story.id).where(Story.fingerprint == fingerprint))
     if story_id is not None:
         return story_id, fingerprint
-    near = len(normalise_text(text).split()) >= MIN_WORDS_FOR_NEAR
-    signature = minhash(text) if near else None
+    near = len(words) >= MIN_WORDS_FOR_NEAR
+    signature = minhash(word_shingles(words)) if near else None
     bands = band_keys(signature) if signature else []
     if signature:
         candidates = session.scalars(

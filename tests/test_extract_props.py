@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from veille.domain import TYPES  # noqa: E402
 from worker.extract import Extractor, load_model  # noqa: E402
-from worker.extract.extractor import MAX_CHARS  # noqa: E402
+from worker.extract.pipeline import MAX_CHARS  # noqa: E402
 
 _EX: list[Extractor] = []
 

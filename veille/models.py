@@ -74,6 +74,7 @@ class Feed(Base):
     last_warning: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interval_hint: Mapped[int | None] = mapped_column(Integer)  # adaptive interval, seconds
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 
+@lru_cache(maxsize=65536)
 def fold(s: str) -> str:
     """Accent- and case-insensitive key, with typographic apostrophes unified."""
     s = unicodedata.normalize("NFKD", s.replace("’", "'").replace("\u00a0", " "))
@@ -106,7 +108,8 @@ class ActorKB:
         """Compile the phrase matcher over lower-cased token text."""
         m = PhraseMatcher(nlp.vocab, attr="LOWER")
         for surface, label in self.surfaces.items():
-            variants = {surface, surface.replace("'", "’"), fold(surface)}
+            variants = {surface, surface.replace("'", "’"), fold(surface),
+                        surface.replace(" ", "\u00a0")}
             m.add(label, [nlp.make_doc(v) for v in variants])
         self.matcher = m
 
@@ -131,7 +134,9 @@ class ActorKB:
                 out.append(Mention(s, e, self.names[key], None, span.text))
             else:
                 person = self.people.get(key) if kind == "P" else self.by_last.get(key)
-                if kind == "L" and not (span[0].pos_ == "PROPN" or span[0].ent_type_ == "PER"):
+                first = span[0]
+                if kind == "L" and not (first.pos_ == "PROPN" or first.ent_type_ == "PER" or (
+                        first.text[:1].isupper() and not first.is_sent_start)):
                     continue
                 office = person.office_at(when) if person else None
                 out.append(Mention(s, e, office.actor if office else None, person, span.text))
@@ -165,7 +170,10 @@ class ActorKB:
 
 def _nato_context(doc: Doc) -> bool:
     """`l'Alliance` / `les alliés` mean NATO only where NATO is in the text."""
-    return "otan" in doc.text.lower() or "nato" in doc.text.lower()
+    low = doc.user_data.get("veille_lower")
+    if low is None:
+        low = doc.user_data["veille_lower"] = doc.text.lower()
+    return "otan" in low or "nato" in low
 
 
 def _date(v: object) -> date | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from .lemmas import lemma
 from .cues import Cue
 from .lexicon import Lexicon
+from .pipeline import lemma
 
 NEGATORS = {"pas", "jamais", "guère", "aucunement", "nullement", "plus"}
 LABEL_VERBS = {"qualifier", "traiter", "taxer", "juger", "estimer", "considérer", "trouver"}
@@ -57,25 +57,43 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
     has_si = any(t.lower_ in {"si", "s'"} and t.pos_ == "SCONJ" for t in content)
     if " que si " in f" {text} " or "à condition" in text or "à moins que" in text:
         return "demand"
-    if has_si and any(("Fut" in t.morph.get("Tense") or "Cnd" in t.morph.get("Mood")
+    if has_si and any(("Fut" in t.morph.get("Tense", []) or "Cnd" in t.morph.get("Mood", [])
                        or (len(t) > 5 and t.lower_.endswith(FUTURE_ENDINGS)))
                       for t in content if t.pos_ in {"VERB", "AUX"}):
         return "warning"
     if any(w in text for w in lex.warning_words):
         return "warning"
+    padded = f" {text} ".replace("’", "'")
+    if any(f" {w} " in padded for w in lex.accusation_words):
+        return "accusation"
     if any(lemma(t) in MODAL_DEMAND for t in content):
         return "demand"
+    for t in content:
+        # `… que le président russe ne devrait pas rester au pouvoir`: an obligation on another
+        if lemma(t) == "devoir" and t.pos_ in {"VERB", "AUX"} and any(
+                c.dep_ == "xcomp" for c in t.children) and not any(
+                c.dep_ == "nsubj" and c.lower_ in {"je", "j'", "j’", "nous", "on"}
+                for c in t.children):
+            return "demand"
     return None
 
 
 FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
 
 
-def inner_act(content: list[Token], lex: Lexicon) -> tuple[str, Token] | None:
-    """`« J'ai invité la Russie… », a-t-il dit`: a first-person act inside the quotation."""
+def inner_act(content: list[Token], lex: Lexicon,
+              cue: Token | None = None) -> tuple[str, Token] | None:
+    """`« J'ai invité la Russie… », a-t-il dit`, `dit avoir mis en garde`: the act inside."""
     for t in content:
         if t.pos_ != "VERB":
             continue
+        if cue is not None and t.head.i == cue.i and t.dep_ in {"xcomp", "ccomp"} \
+                and "Inf" in t.morph.get("VerbForm", []) + t.head.morph.get("VerbForm", []) + [
+                    a.morph.get("VerbForm", ["?"])[0] for a in t.children
+                    if a.dep_.startswith("aux")]:
+            hit = lex.match_verb(t)
+            if hit and hit[0] != "statement" and not negated(t):
+                return hit[0], t
         subj = [c for c in t.children if c.dep_ in {"nsubj", "expl:subj"}]
         subj += [g for c in t.children if c.dep_.startswith("aux") for g in c.children
                  if g.dep_ == "nsubj"]
@@ -84,6 +102,20 @@ def inner_act(content: list[Token], lex: Lexicon) -> tuple[str, Token] | None:
         hit = lex.match_verb(t)
         if hit and hit[0] != "statement" and not negated(t):
             return hit[0], t
+    return None
+
+
+MEETING_VERBS = {"participer", "rencontrer", "négocier", "dialoguer", "discuter", "venir",
+                 "rejoindre", "assister", "reprendre", "renouer", "visiter", "échanger"}
+
+
+def _invitation_type(cue: Cue) -> str | None:
+    """`inviter/appeler X à participer, à rencontrer` offers; `à enquêter` asks for a task."""
+    if lemma(cue.tok) not in {"inviter", "appeler"}:
+        return None
+    for c in cue.tok.children:
+        if c.dep_ in {"xcomp", "ccomp", "advcl"} and "Inf" in c.morph.get("VerbForm", []):
+            return "offer" if lemma(c) in MEETING_VERBS else "demand"
     return None
 
 
@@ -98,8 +130,11 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
             return label, conf - 0.1
         if negated(cue.tok) and cue.type != "statement":
             return "statement", conf - 0.2
+        invitation = _invitation_type(cue)
+        if invitation:
+            return invitation, conf - 0.1
     if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
-        inner = inner_act(content, lex)
+        inner = inner_act(content, lex, cue.tok)
         if inner is not None:
             return inner[0], conf - 0.1
         refined = _content_type(content, lex)

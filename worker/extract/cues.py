@@ -6,16 +6,13 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from .lemmas import lemma
 from .lexicon import Lexicon
+from .pipeline import lemma
 from .quotes import QuoteIndex
 
 SUBJ_DEPS = {"nsubj", "expl:subj", "nsubj:pass"}
 INVERTED = {"-il", "-elle", "-ils", "-elles", "-on", "-t-il", "-t-elle", "-t-on"}
 CLIMB_DEPS = {"xcomp", "advcl", "ccomp", "conj", "acl"}
-DOC_NOUNS = {"bilan", "communiqué", "rapport", "texte", "résolution", "lettre", "courrier",
-             "déclaration", "document", "source", "message", "note", "enquête", "décret",
-             "tribune", "initiative", "campagne", "site", "compte", "récit", "étude"}
 SELON = {"selon", "après"}
 TIME_WORDS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "matin",
               "soir", "jour", "semaine", "mois", "année", "an", "heure", "fois", "veille",
@@ -84,7 +81,8 @@ def candidates(doc: Doc) -> list[tuple[Span, list[Token]]]:
         toks = []
         for tok in sent:
             pos = tok.pos_
-            if pos in {"VERB", "NOUN"} or tok.lower_ in CANDIDATE_WORDS:
+            if pos in {"VERB", "NOUN"} or tok.lower_ in CANDIDATE_WORDS or (
+                    pos == "ADJ" and tok.dep_ == "ROOT"):
                 toks.append(tok)
             if tok.dep_ == "flat:name":
                 if tok.head.pos_ != "PROPN":
@@ -99,13 +97,12 @@ def candidates(doc: Doc) -> list[tuple[Span, list[Token]]]:
 
 def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
     """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
-    for c in list(v.children) + [g for c in v.children if c.dep_.startswith("aux")
-                                 for g in c.children]:
+    aux_kids = [g for a in v.children if a.dep_.startswith("aux") for g in a.children]
+    for c in list(v.children) + aux_kids:
         if c.lower_ in INVERTED or (c.text.startswith("-") and c.lower_.lstrip("-t") in
                                     {"il", "elle", "ils", "elles", "on"}):
             return [], c.lower_.replace("-t-", "-")
-    kids = list(v.children)
-    kids += [g for c in kids if c.dep_.startswith("aux") for g in c.children]
+    kids = list(v.children) + aux_kids
     before = sorted((c for c in kids if c.i < v.i), key=lambda t: -t.i)
     after = sorted((c for c in kids if c.i > v.i), key=lambda t: t.i)
     for c in before + after:
@@ -123,13 +120,13 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                     and any(t.lower_ == "et" for t in v.doc[v.head.i:c.i]):
                 return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb
             return [c, *conjuncts(c)], None
-    if depth < 3 and v.dep_ in CLIMB_DEPS and v.head is not v:
-        verb_form = v.morph.get("VerbForm")
-        gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense")
-        if (v.dep_ == "conj" or "Inf" in verb_form or gerund) and not any(
-                c.dep_.startswith("aux") for c in v.children):
-            if not (v.dep_ == "acl" and v.head.pos_ == "NOUN"):
-                return subject_tokens(v.head, depth + 1)
+    if depth < 3 and v.dep_ in CLIMB_DEPS and v.head.i != v.i:
+        verb_form = v.morph.get("VerbForm", [])
+        gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense", [])
+        climbs = v.dep_ == "conj" or (("Inf" in verb_form or gerund) and not any(
+            c.dep_.startswith("aux") for c in v.children))
+        if climbs and not (v.dep_ == "acl" and v.head.pos_ == "NOUN"):
+            return subject_tokens(v.head, depth + 1)
     return [], None
 
 
@@ -154,9 +151,9 @@ def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
 def agent_of(v: Token) -> Token | None:
     """`par X` in a passive or participial clause (parses attach it loosely)."""
     for t in v.subtree:
-        if t.lower_ == "par" and t.dep_ == "case" and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
-            if t.head.i > v.i:
-                return t.head
+        if t.lower_ == "par" and t.dep_ == "case" and t.head.pos_ in {"NOUN", "PROPN", "PRON"} \
+                and t.head.i > v.i:
+            return t.head
     return None
 
 
@@ -185,11 +182,11 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
     """Reporting verbs among one sentence's candidate tokens, with their raw subjects."""
     cues: list[Cue] = []
     for tok in toks:
-        if tok.pos_ not in {"VERB", "NOUN"}:
+        if tok.pos_ not in {"VERB", "NOUN", "ADJ"}:
             continue
         if quotes.inside(tok.idx):
             continue
-        guess = lex.verb_misread_as_noun(tok) if tok.pos_ == "NOUN" else None
+        guess = lex.verb_misread_as_noun(tok) if tok.pos_ in {"NOUN", "ADJ"} else None
         if tok.pos_ != "VERB" and guess is None:
             continue
         hit = lex.match_verb(tok, guess)
@@ -202,12 +199,17 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
                 t.lower_ in {"à", "au", "aux"} for t in tok.doc[tok.i + 1: tok.i + 8]):
             continue
         if is_passive(tok) or _acl_participle(tok):
-            cue.agent = agent_of(tok)
+            cue.agent = agent_of(tok) or (agent_of(tok.head) if _acl_participle(tok) else None)
             if cue.agent is None or (weak and _acl_participle(tok)):
                 continue
             cue.kind = "passive" if is_passive(tok) else "acl"
             cues.append(cue)
             continue
+        if weak and "Part" in tok.morph.get("VerbForm", []) and "Past" in tok.morph.get("Tense", []) \
+                and not any(c.dep_.startswith("aux") for c in tok.children):
+            continue  # `les pays reconnus comme …`: an adjective, not an act
+        if lemma(tok) in lex.relays or tok.lower_.startswith(("rapport", "relay")):
+            cue.kind = "relay"
         cue.subjects, cue.pronoun = subject_tokens(tok)
         if _incise(tok, quotes) or (tok.i > sent.start and _after_comma(tok)):
             post = inverted_nominal(tok, quotes)
@@ -217,20 +219,34 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = inverted_nominal(tok, quotes)
             inverted = bool(cue.subjects)
-        if not cue.subjects and cue.pronoun is None and "Inf" not in tok.morph.get("VerbForm"):
+        if not cue.subjects and cue.pronoun is None and "Inf" not in tok.morph.get("VerbForm", []):
             cue.subjects, cue.pronoun = nearest_subject(tok, quotes)
         if weak and not (inverted or has_complement(tok, quotes) or _incise(tok, quotes)):
             continue
-        if "Pres" in tok.morph.get("Tense") and "Part" in tok.morph.get("VerbForm"):
+        if "Pres" in tok.morph.get("Tense", []) and "Part" in tok.morph.get("VerbForm", []):
             cue.kind = "participle"
+        if not cue.subjects and cue.pronoun is None:
+            cue.subjects = _actor_before(tok)
         cues.append(cue)
     return cues
 
 
+def _actor_before(v: Token) -> list[Token]:
+    """Parse repair: `… tandis que Kiev salue …` with the subject left unattached."""
+    i = v.i - 1
+    while i > 0 and v.doc[i].pos_ in {"ADV", "AUX", "PRON"} and v.doc[i].lower_ not in {
+            "qui", "que"}:
+        i -= 1
+    t = v.doc[i]
+    if t.pos_ == "PROPN" and t.dep_ not in {"nsubj", "obj"} and i >= sent_of(v).start:
+        return [t]
+    return []
+
+
 def _acl_participle(v: Token) -> bool:
     """`une demande rejetée par Moscou`: a past participle modifying a noun, not a tense."""
-    if v.dep_ != "acl" or "Part" not in v.morph.get("VerbForm") \
-            or "Pres" in v.morph.get("Tense") or v.head.pos_ not in {"NOUN", "PROPN", "PRON"}:
+    if v.dep_ != "acl" or "Part" not in v.morph.get("VerbForm", []) \
+            or "Pres" in v.morph.get("Tense", []) or v.head.pos_ not in {"NOUN", "PROPN", "PRON"}:
         return False
     left = v.doc[max(sent_of(v).start, v.i - 5):v.i]
     return not any(lemma(t) in {"avoir", "être"} and t.pos_ in {"AUX", "VERB"} for t in left)
@@ -248,7 +264,7 @@ def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | No
             return [t, *conjuncts(t)], None
         if t.lower_ in {"et", "puis", "mais"}:
             coordinated = True
-        if t.pos_ == "VERB" and t.morph.get("VerbForm") == ["Fin"] and lemma(t) not in {
+        if t.pos_ == "VERB" and t.morph.get("VerbForm", []) == ["Fin"] and lemma(t) not in {
                 "avoir", "être"} and not coordinated:
             break
     return [], None
@@ -266,59 +282,3 @@ def _incise(v: Token, quotes: QuoteIndex) -> bool:
     before = v.doc[sent_of(v).start:v.i]
     return any(t.text in {"»", "”", '"'} for t in before[-6:])
 
-
-def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:
-    """`selon X`, `d'après X`, `aux yeux de X`, sentence-initial `Pour X,`."""
-    cues = []
-    for tok in toks:
-        low = tok.lower_
-        if low in SELON and tok.dep_ == "case":
-            if low == "après" and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"d'", "d’"}):
-                continue
-            x = tok.head
-            if x.pos_ == "PRON" and x.lower_ in {"laquelle", "lequel", "lesquels", "lesquelles"}:
-                continue
-        elif low == "yeux" and tok.i > 0 and tok.doc[tok.i - 1].lower_ == "aux":
-            x = next((c for c in tok.children if c.dep_ == "nmod"), None)
-            if x is None:
-                continue
-        elif low == "pour" and tok.i <= sent.start + 1 and tok.dep_ == "case" \
-                and tok.head.pos_ == "PROPN" and tok.head.i + 1 < len(tok.doc):
-            x = tok.head
-            end = max(t.i for t in x.subtree)
-            if end + 1 >= len(tok.doc) or tok.doc[end + 1].text != ",":
-                continue
-        else:
-            continue
-        if lemma(x) in DOC_NOUNS:
-            author = agent_of(x) or next((c for c in x.children if c.dep_ == "nmod"), None)
-            x = author if author is not None else x
-        cue = Cue(tok, "selon", "statement", "selon", sent, tok.i, subjects=[x, *x.conjuncts])
-        if x.pos_ == "PRON":
-            cue.subjects, cue.pronoun = [], x.lower_
-        cues.append(cue)
-    return cues
-
-
-def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
-    """Speech-act nouns with their author: `une demande de Kiev`, `menace brandie par X`."""
-    cues = []
-    for tok in toks:
-        if tok.pos_ != "NOUN" or quotes.inside(tok.idx):
-            continue
-        type_ = lex.noun_type(tok)
-        if type_ is None:
-            continue
-        author = None
-        for c in tok.children:
-            if c.dep_ == "acl" and "Part" in c.morph.get("VerbForm"):
-                if lex.match_verb(c) is not None:
-                    author = None  # the participle is a cue of its own
-                    break
-                author = agent_of(c)
-            elif c.dep_ == "nmod" and c.pos_ in {"PROPN", "NOUN"} and c.i > tok.i and any(
-                    g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children):
-                author = author or c
-        if author is not None:
-            cues.append(Cue(tok, lemma(tok), type_, "noun", sent, tok.i, subjects=[author]))
-    return cues

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from spacy.language import Language
@@ -14,79 +14,26 @@ from veille.domain import Statement
 
 from .actors import load_kb
 from .acts import act_type, inner_act
+from .attribution import noun_cues, selon_cues
 from .background import is_background
-from .cues import Cue, candidates, noun_cues, selon_cues, sent_of, verb_cues
-from .lemmas import use_pipeline
+from .context import DocContext
+from .coref import resolve_speakers
+from .cues import Cue, candidates, verb_cues
 from .lexicon import load_lexicon
+from .pipeline import LAZY_PIPES, as_date, check_text, ensure_line_breaks, use_pipeline
 from .prefilter import Prefilter
 from .quotes import QuoteIndex, find_quotes
-from .speakers import DocContext, Speaker, last_person_before, resolve_np, resolve_pronoun
+from .speakers import Speaker
 from .targets import (
     TARGETED,
     addressee,
+    condition_subject,
     content_targets,
     demand_targets,
     last_mention_actor,
+    salient_counterpart,
 )
 from .titles import title_statements
-
-MAX_CHARS = 1_000_000
-LAZY_PIPES = ("lemmatizer", "ner")
-
-
-SENT_END = {".", "!", "?", "…", "...", "»", "”", '"', ")"}
-
-
-@Language.component("veille_line_breaks")
-def line_breaks(doc: Doc) -> Doc:
-    """Line breaks end sentences; quotations and mid-clause words never start one."""
-    quotes = find_quotes(doc.text)
-    for tok in doc[1:]:
-        prev = doc[tok.i - 1]
-        if "\n" in prev.text_with_ws or "\n" in prev.text:
-            tok.is_sent_start = True
-        elif tok.is_space:
-            continue
-        elif quotes.inside(tok.idx) or (prev.text not in SENT_END and not prev.is_space) \
-                or tok.text[:1].islower() or tok.text in {",", "»", "”", ")"} \
-                or (quotes.containing(tok.idx - 1) and tok.text in {"»", "”", '"'}):
-            tok.is_sent_start = False
-    return doc
-
-
-_MODELS: dict[str, Language] = {}
-
-
-def load_model(name: str = "fr_core_news_md") -> Language:
-    """Load the spaCy model once per process; the caller hands it to `Extractor`."""
-    if name not in _MODELS:
-        import spacy
-
-        nlp = spacy.load(name)
-        _ensure_line_breaks(nlp)
-        _MODELS[name] = nlp
-    return _MODELS[name]
-
-
-def _ensure_line_breaks(nlp: Language) -> None:
-    if "veille_line_breaks" not in nlp.pipe_names:
-        before = "parser" if "parser" in nlp.pipe_names else None
-        nlp.add_pipe("veille_line_breaks", before=before) if before else \
-            nlp.add_pipe("veille_line_breaks", first=True)
-
-
-def _check_text(text: object) -> str:
-    if not isinstance(text, str):
-        raise ValueError(f"text must be a str, not {type(text).__name__}")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"text too long: {len(text)} characters (max {MAX_CHARS})")
-    return text
-
-
-def _as_date(published: date | datetime | None) -> date | None:
-    if isinstance(published, datetime):
-        return published.date()
-    return published
 
 
 class Extractor:
@@ -94,7 +41,7 @@ class Extractor:
 
     def __init__(self, nlp: Language, *, lexicon_paths: Iterable[str | Path] = (),
                  actor_paths: Iterable[str | Path] = ()) -> None:
-        _ensure_line_breaks(nlp)
+        ensure_line_breaks(nlp)
         self.nlp = nlp
         # measured on the dev set: NER adds nothing the parser's PROPN + KB do not give, and the
         # rule lemmatizer is run lazily on the few tokens we inspect (see lemmas.py)
@@ -107,10 +54,10 @@ class Extractor:
 
     def extract(self, text: str, published: date | None = None) -> list[Statement]:
         """All statements of one text, in text order."""
-        text = _check_text(text)
+        text = check_text(text)
         if not text.strip():
             return []
-        return self.from_doc(self.nlp(text, disable=self.disabled), _as_date(published))
+        return self.from_doc(self.nlp(text, disable=self.disabled), as_date(published))
 
     def extract_many(self, items: Iterable[tuple[str, date | None]],
                      batch_size: int = 32) -> Iterator[list[Statement]]:
@@ -127,24 +74,25 @@ class Extractor:
     def _run_batch(self, batch: list[tuple[str, date | None]],
                    batch_size: int) -> Iterator[list[Statement]]:
         keep = [i for i, (t, _) in enumerate(batch)
-                if _check_text(t).strip() and self.prefilter.keep(t)]
+                if check_text(t).strip() and self.prefilter.keep(t)]
         docs = dict(zip(keep, self.nlp.pipe([batch[i][0] for i in keep],
-                                            batch_size=batch_size, disable=self.disabled)))
+                                            batch_size=batch_size, disable=self.disabled), strict=True))
         for i, (_, published) in enumerate(batch):
-            yield self.from_doc(docs[i], _as_date(published)) if i in docs else []
+            yield self.from_doc(docs[i], as_date(published)) if i in docs else []
 
     def from_doc(self, doc: Doc, published: date | None = None) -> list[Statement]:
         """Statements of an already parsed document."""
-        quotes = find_quotes(doc.text)
+        text = doc.text  # Doc.text re-joins every token: compute it once
+        quotes = find_quotes(text)
         sents = candidates(doc)
-        ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published))
+        ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)
         cues: list[Cue] = []
         for sent, toks in sents:
-            found = verb_cues(sent, toks, self.lex, quotes)
-            found += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
-            found += noun_cues(sent, toks, self.lex, quotes)
-            cues.extend(_merge_participles(found))
-        resolved = _resolve(ctx, cues)
+            here = verb_cues(sent, toks, self.lex, quotes)
+            here += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
+            here += noun_cues(sent, toks, self.lex, quotes)
+            cues.extend(_merge_participles(here))
+        resolved = resolve_speakers(ctx, cues)
         found: list[tuple[Statement, str]] = []
         for cue, speakers in resolved:
             found.extend((s, cue.kind) for s in
@@ -160,37 +108,45 @@ class Extractor:
         sent = cue.sent
         content = _content(cue)
         type_, conf = act_type(cue, content, self.lex)
-        start, end = _span(ctx.doc, sent, quotes)
+        start, end = _span(ctx.text, sent, quotes)
         qs = quotes.overlapping(start, end)
         direct = bool(qs)
         background = is_background(cue.tok, sent, ctx.when)
-        text = ctx.doc.text
+        text = ctx.text
         quoted = " ".join(text[s:e] for s, e in qs)
         out = []
         for sp in speakers:
             targets: list[str] = []
             if type_ in TARGETED:
-                exclude = {sp.actor, None}
+                exclude: set[str | None] = {sp.actor, None}
                 if cue.kind == "acl" or (cue.kind == "noun" and type_ == "rejection"):
-                    hosts = [s for c, ss in resolved if c.sent == sent and c is not cue
+                    # `une demande rejetée par Moscou`: whose demand it was
+                    hosts = [s.actor for c, ss in resolved if c.sent == sent and c is not cue
                              for s in ss if s.actor and s.actor != sp.actor]
-                    targets = list(dict.fromkeys(h.actor for h in hosts))
-                if not targets and cue.kind == "passive":
-                    targets = content_targets(ctx, [c for c in cue.tok.children
-                                                    if c.dep_ == "nsubj:pass"]
-                                              and list(next(c for c in cue.tok.children
-                                                            if c.dep_ == "nsubj:pass").subtree),
-                                              exclude)
+                    targets = list(dict.fromkeys(a for a in hosts if a))
+                passive_subj = next((c for c in cue.tok.children if c.dep_ == "nsubj:pass"),
+                                    None)
+                if not targets and cue.kind == "passive" and passive_subj is not None:
+                    # `Téhéran est accusé par les Occidentaux de …`: the subject is the target
+                    targets = content_targets(ctx, list(passive_subj.subtree), exclude)
                 if not targets:
                     ante = last_mention_actor(ctx, cue.tok.i, exclude)
-                    targets = addressee(ctx, cue.tok, exclude, ante)
-                inner = inner_act(content, self.lex) if cue.type == "statement" else None
+                    subj = frozenset(t.i for h in cue.subjects for t in h.subtree)
+                    # `la Commission appelle les pays de l'UE à …`: one may address one's own side
+                    own_ok: set[str | None] = {None} if type_ == "demand" else exclude
+                    targets = addressee(ctx, cue.tok, own_ok, ante, subj)
+                inner = inner_act(content, self.lex, cue.tok) if cue.type == "statement" else None
                 if not targets and inner is not None:
                     targets = addressee(ctx, inner[1], exclude, None)
                 if not targets and type_ == "demand":
-                    targets = demand_targets(ctx, cue.tok, content, exclude)
+                    others = frozenset(c.tok.i for c, _ in resolved if c.sent == sent)
+                    targets = demand_targets(ctx, cue.tok, content, exclude, others)
                 elif not targets:
-                    targets = content_targets(ctx, content, exclude)
+                    if type_ == "warning":
+                        targets = condition_subject(ctx, content, exclude)
+                    targets = targets or content_targets(ctx, content, exclude)
+                if not targets and type_ in {"warning", "offer", "rejection"}:
+                    targets = salient_counterpart(ctx, exclude)
             out.append(Statement(
                 speaker=sp.name, speaker_actor=sp.actor, type=type_, targets=tuple(targets),
                 direct=direct, background=background, start=start, end=end,
@@ -215,51 +171,6 @@ def _merge_participles(cues: list[Cue]) -> list[Cue]:
     return out
 
 
-def _resolve(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[Speaker]]]:
-    """Resolve nominal subjects first, then pronouns against earlier (or later) speakers."""
-    first: list[list[Speaker] | None] = []
-    for c in cues:
-        heads = [c.agent] if c.agent is not None else c.subjects
-        if c.pronoun is not None or not heads:
-            first.append(None)
-            continue
-        sps = [sp for h in heads if (sp := resolve_np(ctx, h)) is not None]
-        first.append(sps)
-    out: list[tuple[Cue, list[Speaker]]] = []
-    history: list[Speaker] = []
-    for i, c in enumerate(cues):
-        sps = first[i]
-        if sps and any(not s.name or s.name[:1].islower() for s in sps):
-            heads = [c.agent] if c.agent is not None else c.subjects
-            sps = [sp for h in heads if (sp := resolve_np(ctx, h, history)) is not None]
-        if sps is None:
-            later = [s for f in first[i + 1:] if f for s in f if s.person]
-            if c.pronoun in {"celui-ci", "celle-ci"}:
-                pron = [t.i for t in ctx.doc[sent_of(c.tok).start:c.tok.i]
-                        if t.lower_.startswith(("celui", "celle"))]
-                sp = last_person_before(ctx, pron[-1] if pron else c.tok.i)
-            elif c.pronoun is not None:
-                sp = resolve_pronoun(c.pronoun, history, later)
-                if sp is None and c.pronoun.lstrip("-") in {"il", "elle"}:
-                    sp = last_person_before(ctx, c.tok.i, "f" if "elle" in c.pronoun else "m")
-            elif _narrative_infinitive(c.tok) and history:
-                sp = history[-1]
-            else:
-                sp = None
-            sps = [sp] if sp is not None else []
-        if not sps:
-            continue
-        out.append((c, sps))
-        history.extend(sps)
-    return out
-
-
-def _narrative_infinitive(v: Token) -> bool:
-    """`Et d'ajouter : « ... »`: the infinitive takes the last speaker."""
-    return "Inf" in v.morph.get("VerbForm") and any(
-        c.lower_ in {"d'", "d’", "de"} for c in v.children)
-
-
 def _content(cue: Cue) -> list[Token]:
     """What was said: the cue's complements, or the rest of the sentence for an incise."""
     v = cue.tok
@@ -267,18 +178,27 @@ def _content(cue: Cue) -> list[Token]:
     if cue.agent is not None:
         subj |= {t.i for t in cue.agent.subtree}
     skip = {t.i for c in v.children if c.dep_ == "advcl" and c.i > v.i
-            and "Part" in c.morph.get("VerbForm") for t in c.subtree}
-    if v.dep_ in {"parataxis", "advcl"} or v.i > cue.sent.start + (cue.sent.end - cue.sent.start) / 2:
+            and "Part" in c.morph.get("VerbForm", []) for t in c.subtree}
+    # `X appelle à …, la Russie demande …`: another clause with its own subject is not content
+    skip |= {t.i for c in v.children if c.dep_ in {"conj", "parataxis"} and c.i > v.i
+             and any(g.dep_ in {"nsubj", "expl:subj"} for g in c.children) for t in c.subtree}
+    # a rubric before a title colon (`Sanctions contre la Russie : X …`) is not what was said
+    colon = next((t.i for t in cue.sent if t.text == ":" and t.i < v.i), None)
+    if colon is not None and any(t.text in {":", "«", '"'} for t in v.doc[v.i: cue.sent.end]):
+        colon = None  # `X a déclaré : « … »` keeps its colon after the cue
+    start = cue.sent.start if colon is None else colon + 1
+    middle = cue.sent.start + (cue.sent.end - cue.sent.start) / 2
+    if v.dep_ in {"parataxis", "advcl"} or v.i > middle:
         toks = [t for t in cue.sent if t.i not in subj and t.i not in skip]
     else:
         toks = [t for t in v.subtree if t.i not in subj and t.i not in skip and t.i != v.i]
-    return toks
+    return [t for t in toks if t.i >= start]
 
 
-def _span(doc: Doc, sent: Span, quotes: QuoteIndex) -> tuple[int, int]:
+def _span(text: str, sent: Span, quotes: QuoteIndex) -> tuple[int, int]:
     """Character span of a statement: its sentence, widened to a quotation begun earlier."""
     start, end = sent.start_char, sent.end_char
-    while end > start and doc.text[end - 1].isspace():
+    while end > start and text[end - 1].isspace():
         end -= 1
     q = quotes.containing(start) or quotes.containing(start + 1)
     if q is not None and q[0] < start:
@@ -290,7 +210,7 @@ def _dedup(found: list[tuple[Statement, str]]) -> list[Statement]:
     """One statement per speaker and act in a sentence; relays yield to named acts."""
     seen: dict[tuple, tuple[Statement, str]] = {}
     for s, kind in found:
-        key = (s.start, _speaker_key(s), s.type)
+        key = (s.start, _speaker_key(s), s.type, s.background)
         if key not in seen:
             seen[key] = (s, kind)
     by_sent: dict[int, list[tuple[Statement, str]]] = {}
@@ -298,11 +218,11 @@ def _dedup(found: list[tuple[Statement, str]]) -> list[Statement]:
         by_sent.setdefault(s.start, []).append((s, kind))
     final = []
     for group in by_sent.values():
-        verbs = [s for s, kind in group if kind not in {"selon", "noun"}]
+        verbs = [s for s, kind in group if kind not in {"selon", "noun", "relay"}]
         actors = {s.speaker_actor for s in verbs if s.speaker_actor}
         for s, kind in group:
-            if kind == "selon" and verbs:
-                continue
+            if kind in {"selon", "relay"} and verbs:
+                continue  # `…, rapporte Reuters`: the relay passes on someone else's words
             if kind == "noun" and s.speaker_actor in actors:
                 continue  # `X réclame … aux revendications de Moscou`: the same side again
             final.append(s)

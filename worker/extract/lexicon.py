@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .lemmas import lemma as lemma_of
 from spacy.tokens import Token
 
+from .pipeline import lemma as lemma_of
+
 TYPES = ("warning", "demand", "rejection", "accusation", "offer", "denial", "statement")
-REFLEXIVE = {"se", "s'", "me", "m'", "nous", "vous", "te", "t'"}
+REFLEXIVE = {"se", "s'", "s’", "me", "m'", "m’", "nous", "vous", "te", "t'", "t’"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Lexicon:
     exclude: set[str] = field(default_factory=set)
     rejection_labels: set[str] = field(default_factory=set)
     warning_words: set[str] = field(default_factory=set)
+    accusation_words: set[str] = field(default_factory=set)
 
     def add_entry(self, entry: str, type_: str) -> None:
         """Register one lexicon entry (`lemma`, `se_lemma`, `s'lemma`, `head_word_word`)."""
@@ -75,6 +77,7 @@ class Lexicon:
         labels = data.get("labels", {})
         self.rejection_labels.update(labels.get("rejection", []))
         self.warning_words.update(w.lower() for w in labels.get("warning_words", []))
+        self.accusation_words.update(w.lower() for w in labels.get("accusation_words", []))
 
     def match_verb(self, tok: Token, guess: str | None = None) -> tuple[str, str, int] | None:
         """(type, cue key, index of last cue token) when `tok` heads a reporting cue."""
@@ -118,7 +121,10 @@ class Lexicon:
 
     def verb_misread_as_noun(self, tok: Token) -> str | None:
         """`et juge qu'...` tagged NOUN: the -er verb lemma when the context wants a verb."""
-        if tok.pos_ != "NOUN" or any(c.dep_ == "det" for c in tok.children):
+        if tok.pos_ not in {"NOUN", "ADJ"} or any(c.dep_ == "det" for c in tok.children):
+            return None
+        if tok.pos_ == "ADJ" and not (tok.dep_ == "ROOT" or any(
+                c.dep_ == "nsubj" for c in tok.children)):
             return None
         low = tok.lower_
         for suffix, repl in (("ent", "er"), ("es", "er"), ("e", "er")):
@@ -137,6 +143,9 @@ class Lexicon:
         if any(c.dep_ == "ccomp" for c in tok.children):
             return guess
         if prev is not None and (prev.pos_ in {"PROPN", "PRON"} or prev.lower_ == "et"):
+            return guess
+        if any(c.dep_ == "nsubj" for c in tok.children) and any(
+                c.dep_ == "obj" for c in tok.children):
             return guess
         return None
 

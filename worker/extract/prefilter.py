@@ -31,11 +31,15 @@ IRREGULAR = {
     "se_defendre": "defend defendent defendu defendait defendant",
     "decrire": "decrit decrivent decrivait decrivant",
     "prier": "prie prient prie priait",
+    "faire": "fait font faisait faisaient fera feront ferait faire faisant",
+    "tenir": "tient tiennent tenu tenus tenait tenant tenir",
+    "mettre": "met mettent mis mise mettait mettant mettre",
 }
 EXTRA = ("selon", "d'apres", "aux yeux", "a ses yeux", "il faut", "faut qu", "la main",
          "epouvantail", "fin de non-recevoir", "se dit", "se disent", "s'est dit")
 ER_SUFFIXES = ("e", "es", "ent", "ee", "ees", "er", "ant", "ait", "aient", "era", "eront",
                "erait", "eraient", "ons", "ez", "a", "ai", "erent")
+RE_SUFFIXES = ("", "s", "ent", "u", "ue", "us", "ait", "aient", "ant", "ra", "rait", "re")
 IR_SUFFIXES = ("it", "is", "issent", "i", "ie", "ies", "ir", "issant", "issait", "issaient",
                "ira", "iront", "irait")
 
@@ -57,15 +61,21 @@ def conjugations(lemma: str) -> set[str]:
         return forms
     if lemma.endswith("ir"):
         return {lemma[:-2] + s for s in IR_SUFFIXES}
+    if lemma.endswith("dre"):  # prétendre, répondre, défendre
+        return {lemma[:-2] + s for s in RE_SUFFIXES}
     return {lemma}
 
 
-CLAUSE = re.compile(r"\bque\b|\bqu'|:|«|»|\"|“|”")
+FOR_X = re.compile(r"(?:^|[.!?\n]\s*)pour\s+(?:[\w'-]+\s+){0,4}?[\w'-]+\s*,")
 
 
-def _word_regex(words: set[str]) -> re.Pattern[str]:
+def _alternation(words: set[str]) -> str:
     words = {w for w in words if len(w) >= 3}
-    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _word_regex(words: set[str], phrases: list[str]) -> re.Pattern[str]:
+    body = "|".join([*phrases, _alternation(words)])
     return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
 
 
@@ -78,36 +88,40 @@ class Prefilter:
         for lemma in set(lex.verbs) | set(lex.reflexive_verbs):
             (weak if lex.is_weak(lemma) or lex.is_weak("se_" + lemma) else strong).update(
                 conjugations(lemma))
+        phrases: list[str] = []
         for locs in lex.locutions.values():
             for loc in locs:
                 key = fold("_".join((loc.head,) + loc.rest))
                 if key in IRREGULAR:
                     strong.add(IRREGULAR[key])
-                elif loc.head not in lex.verbs:
-                    # a locution's own words (`épouvantail`, `garde`) say more than its verb
-                    strong.add(fold(loc.rest[-1]))
+                    continue
+                # the verb, up to three words, then the locution's last word (`fait état`,
+                # `tend la main`): the last word alone (`état`, `main`) is far too common
+                forms = "|".join(sorted((re.escape(f) for f in conjugations(loc.head)),
+                                        key=len, reverse=True))
+                phrases.append(rf"(?:{forms})\W+(?:\w+\W+){{0,3}}?{re.escape(fold(loc.rest[-1]))}")
         for noun in lex.nouns:
             n = fold(noun)
             strong |= {n, n + "s"}
-        self._strong = _word_regex(strong - weak)
-        self._weak = _word_regex(weak)
+        self._strong = _word_regex(strong - weak, phrases)
+        weak_body = _alternation(weak)
+        # a weak verb counts next to what makes it speech: `que`, a colon, a quotation
+        self._weak = re.compile(
+            rf"(?<!\w)(?:{weak_body})(?!\w)\W+(?:\w+\W+){{0,6}}?(?:que\b|qu'|:|«|\"|“)"
+            rf"|(?:»|\"|”|,)\s*(?:\w+\W+){{0,2}}?(?:{weak_body})(?!\w)")
 
     def has_cue(self, text: str) -> bool:
         """A strong lexicon word, or a weak one governing a clause or a quotation."""
         folded = fold(text)
-        if self._strong.search(folded):
-            return True
-        return bool(self._weak.search(folded)) and bool(CLAUSE.search(folded))
+        return bool(self._strong.search(folded) or self._weak.search(folded))
 
     def keep(self, text: str) -> bool:
-        """True when the text has a cue or a quotation that could be someone's words."""
+        """True when the text has a cue, or a quotation framed by a colon (`X : « … »`)."""
         if self.has_cue(text):
             return True
-        for s, e in find_quotes(text).spans:
-            inner = text[s + 1: e - 1]
-            words = len(inner.split())
-            before = text[max(0, s - 3):s]
-            after = text[e:e + 3]
-            if words >= 5 or ":" in before or ":" in after:
+        spans = find_quotes(text).spans
+        for s, e in spans:
+            if ":" in text[max(0, s - 3):s] or ":" in text[e:e + 3]:
                 return True
-        return False
+        # `Pour le parti X, l'Espagne « … »`: an opinion framed by `pour X,`
+        return bool(spans) and FOR_X.search(fold(text)) is not None

@@ -41,7 +41,8 @@ def run_jsonl(infile: IO[str], outfile: IO[str], extractor: Extractor,
 
     def flush() -> Iterator[None]:
         items = [(text, pub) for _, text, pub in good]
-        for (doc_id, _, _), sts in zip(good, extractor.extract_many(items, batch_size)):
+        for (doc_id, _, _), sts in zip(good, extractor.extract_many(items, batch_size),
+                                       strict=True):
             rec = {"id": doc_id, "statements": [s.to_json() for s in sts]}
             outfile.write(json.dumps(rec, ensure_ascii=False) + "\n")
             yield None

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Token
 
-from .lemmas import lemma
-from .actors import ActorKB, Mention, fold
+from .actors import fold
+from .context import DocContext, _name_span, np_tokens
+from .pipeline import lemma
 
-SUBJ_PRONOUNS = {"il": ("m", False), "elle": ("f", False), "ils": ("m", True),
-                 "elles": ("f", True), "-il": ("m", False), "-elle": ("f", False),
-                 "-ils": ("m", True), "-elles": ("f", True), "celui-ci": ("m", False),
-                 "celle-ci": ("f", False), "ce dernier": ("m", False),
-                 "cette dernière": ("f", False), "lui": ("m", False)}
-NP_SKIP = {"acl:relcl", "acl", "advcl", "conj", "cc", "punct", "parataxis", "dep", "ccomp",
-           "xcomp", "obl:mod", "obl", "mark"}
 DETS = {"le", "la", "les", "l'", "l’", "un", "une", "des", "du", "de", "d'", "d’", "ce",
         "cette", "ces", "son", "sa", "ses", "leur", "leurs", "tous", "toutes"}
 FEM_NAME_ENDINGS = ("a", "ine", "ie", "ette", "elle", "ès", "ancy", "ise", "ne", "ude", "ice")
@@ -41,124 +34,6 @@ class Speaker:
         if self.person and self.name and self.name[:1].isupper():
             return "p:" + fold(self.name).split()[-1]
         return "c:" + (self.actor or fold(self.name or ""))
-
-
-@dataclass
-class DocContext:
-    """Per-document facts shared by the resolvers."""
-
-    doc: Doc
-    kb: ActorKB
-    when: date | None
-    mentions: list[Mention]
-    at: dict[int, Mention] = field(default_factory=dict)
-    full_names: dict[str, str] = field(default_factory=dict)
-    roles: dict[tuple[str, str | None], str] = field(default_factory=dict)
-    person_actor: dict[str, str | None] = field(default_factory=dict)
-    former: set[str] = field(default_factory=set)
-    person_spans: list[tuple[int, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for m in self.mentions:
-            for i in range(m.start, m.end):
-                self.at[i] = m
-        for ent in self.doc.ents:
-            if ent.label_ == "PER":
-                self._register_name(ent.text)
-                self._register_mention(ent.start, ent.text)
-        for m in self.mentions:
-            if m.person:
-                self._register_name(m.person.name)
-                self._register_mention(m.start, m.person.name)
-        propns = self.doc.user_data.get("veille_propns")
-        if propns is None:
-            propns = [t for t in self.doc if t.pos_ == "PROPN"]
-        for tok in propns:
-            if tok.dep_ != "flat:name" and tok.i not in self.at \
-                    and any(c.dep_ == "flat:name" for c in tok.children) \
-                    and tok.ent_type_ not in {"ORG", "LOC"}:
-                self._register_name(_name_span(tok))
-                self._register_mention(tok.i, _name_span(tok))
-        self.person_spans.sort()
-        # offices given in appositions: `le chancelier allemand Olaf Scholz`
-        for tok in propns:
-            m = self.at.get(tok.i)
-            if tok.dep_ != "flat:name" and (m is None or m.person):
-                head = tok.head if tok.dep_ in {"appos", "nmod", "flat:name", "nsubj"} else None
-                for cand in (head, *[c for c in tok.children
-                                     if c.dep_ in {"appos", "amod", "nmod"}]):
-                    if cand is None or cand.pos_ != "NOUN":
-                        continue
-                    role, actor, former = self.office(cand)
-                    if role:
-                        name = self.full_name(_name_span(tok))
-                        self.roles.setdefault((role, actor), name)
-                        self.person_actor.setdefault(fold(name).split()[-1],
-                                                     None if former else actor)
-                        if former:
-                            self.former.add(fold(name).split()[-1])
-                        break
-
-    def _register_mention(self, i: int, name: str) -> None:
-        self.person_spans.append((i, name))
-
-    def _register_name(self, name: str) -> None:
-        name = " ".join(name.replace("M. ", "").replace("Mme ", "").split())
-        if not name or not name[0].isupper():
-            return
-        last = fold(name).split()[-1]
-        if len(name.split()) > len(self.full_names.get(last, "").split()):
-            self.full_names[last] = name
-
-    def full_name(self, name: str) -> str:
-        """The fullest form of a person's name that the text gives."""
-        parts = fold(name).split()
-        return self.full_names.get(parts[-1], name) if parts else name
-
-    def office(self, head: Token) -> tuple[str | None, str | None, bool]:
-        """(role, actor, former) for an NP headed by an office noun."""
-        toks = np_tokens(head)
-        text = " " + _words(" ".join(t.text for t in toks)) + " "
-        head_word = {_words(lemma(head)), _words(head.text)}
-        role = None
-        best = 0
-        for k, r, words in self.kb.office_keys(_words):
-            if len(k) > best and head_word & words and (" " + k + " ") in text:
-                role, best = r, len(k)
-        if role is None:
-            return None, None, False
-        actor = None
-        former = any(fold(t.text).rstrip("-") in self.kb.former or fold(t.text).startswith("ex-")
-                     for t in toks)
-        for t in toks:
-            m = self.at.get(t.i)
-            if m and m.actor and m.person is None:
-                actor = m.actor
-                break
-            if t.pos_ == "ADJ" and self.kb.nationality(lemma(t)):
-                actor = actor or self.kb.nationality(lemma(t))
-        return role, actor, former
-
-
-def _words(s: str) -> str:
-    """Folded words with elided articles split off, for office matching."""
-    return " ".join(fold(s).replace("'", "' ").split())
-
-
-def np_tokens(head: Token) -> list[Token]:
-    """The noun phrase of `head` without clauses, conjuncts or parentheticals."""
-    out = [head]
-    for c in head.children:
-        if c.dep_ in NP_SKIP:
-            continue
-        out.extend(np_tokens(c))
-    return sorted(out, key=lambda t: t.i)
-
-
-def _name_span(tok: Token) -> str:
-    """A proper name with its `flat:name` parts."""
-    parts = [tok] + [c for c in tok.children if c.dep_ == "flat:name"]
-    return " ".join(t.text for t in sorted(parts, key=lambda t: t.i))
 
 
 def name_gender(name: str) -> str:
@@ -190,16 +65,16 @@ def resolve_np(ctx: DocContext, head: Token,
                history: list[Speaker] | None = None) -> Speaker | None:
     """Resolve a nominal subject to a speaker, or None when it cannot speak."""
     toks = np_tokens(head)
-    gender = "f" if head.morph.get("Gender") == ["Fem"] else ("m" if head.morph.get("Gender") else "")
+    gender = "f" if head.morph.get("Gender", []) == ["Fem"] else ("m" if head.morph.get("Gender", []) else "")
     for t in toks:
-        if t.pos_ == "DET" and t.morph.get("Gender"):
-            gender = "f" if t.morph.get("Gender") == ["Fem"] else "m"
+        if t.pos_ == "DET" and t.morph.get("Gender", []):
+            gender = "f" if t.morph.get("Gender", []) == ["Fem"] else "m"
             break
-    plural = head.morph.get("Number") == ["Plur"]
+    plural = head.morph.get("Number", []) == ["Plur"]
     # a named person, possibly with an office in apposition
     for t in toks:
         m = ctx.at.get(t.i)
-        if m and m.person:
+        if m and m.person and (t.i == m.start and _apposed(ctx.doc[m.start:m.end].root, head)):
             return _person(ctx, ctx.full_name(m.person.name), m.person.gender, head)
     lo, hi = toks[0].i, toks[-1].i
     run_end = head.i
@@ -219,8 +94,8 @@ def resolve_np(ctx: DocContext, head: Token,
         m = ctx.at.get(t.i)
         if not _apposed(t, head):
             continue
-        named = t.pos_ == "PROPN" or any(c.dep_ == "flat:name" for c in t.children)
-        if (t.ent_type_ == "PER" or named) and m is None and t.dep_ != "flat:name" \
+        is_name = t.pos_ == "PROPN" or any(c.dep_ == "flat:name" for c in t.children)
+        if (t.ent_type_ == "PER" or is_name) and m is None and t.dep_ != "flat:name" \
                 and t.text[:1].isupper() and t.ent_type_ != "ORG":
             name = ctx.full_name(_name_span(t))
             if len(name.split()) >= 2 or t.ent_type_ in {"PER", ""} or t.head.pos_ == "NOUN":
@@ -234,12 +109,14 @@ def resolve_np(ctx: DocContext, head: Token,
     if role:
         if role in {"body", "official"}:
             return Speaker(np_text(toks), None if former else actor, False, gender, plural)
-        if not former and not plural:
-            named = ctx.roles.get((role, actor)) or _kb_role(ctx, role, actor)
+        if not plural:
+            named = None if former else (ctx.roles.get((role, actor))
+                                         or _kb_role(ctx, role, actor))
             if named is None and definite:
-                named = _anaphor(ctx, head, gender, actor, history)
+                named = _anaphor(ctx, head, gender, None if former else actor, history)
             if named:
-                return _person(ctx, named, "", head)
+                sp = _person(ctx, named, "", head)
+                return Speaker(sp.name, None, True, sp.gender) if former else sp
         text = np_text(toks)
         return Speaker(text[:1].lower() + text[1:], None if former else actor, True,
                        gender, plural)
@@ -250,28 +127,33 @@ def resolve_np(ctx: DocContext, head: Token,
             if named:
                 return _person(ctx, named, "", head)
         return Speaker(np_text(toks), None, not plural, gender, plural)
-    if head.ent_type_ == "ORG" or (head.pos_ == "PROPN" and head.ent_type_ in {"ORG", "MISC"}):
+    if head.ent_type_ == "ORG" or head.pos_ in {"PROPN", "X"} or (
+            head.text[:1].isupper() and head.i > 0 and not ctx.doc[head.i - 1].is_sent_end
+            and not head.is_sent_start):
+        # an unknown organisation or outlet written with a capital (`l'Associated Press`)
         return Speaker(np_text(toks), None, False, gender, plural)
     return None
 
 
 def _apposed(t: Token, head: Token) -> bool:
     """The name is the head itself or stands in apposition to it (no preposition)."""
-    while t is not head and t.head is not t:
+    while t.i != head.i and t.head.i != t.i:
         if t.dep_ not in {"appos", "flat:name", "nmod", "flat", "compound"} or any(
                 c.dep_ == "case" for c in t.children):
             return False
         t = t.head
-    return t is head
+    return t.i == head.i
 
 
 def _kb_role(ctx: DocContext, role: str, actor: str | None) -> str | None:
     """A KB person who held `role` for `actor`: one named in the text first, else a unique one."""
-    if actor is None:
-        return None
     hits = [p for p in ctx.kb.people.values()
-            if (o := p.office_at(ctx.when)) and o.role == role and o.actor == actor]
+            if (o := p.office_at(ctx.when)) and o.role == role
+            and (actor is None or o.actor == actor)]
     named = [p for p in hits if fold(p.name).split()[-1] in ctx.full_names]
+    if actor is None:
+        # `le chancelier` with no country: the one holder of that office the text names
+        return named[0].name if len(named) == 1 else None
     if named:
         return named[0].name
     return hits[0].name if len(hits) == 1 else None
@@ -322,27 +204,3 @@ def _person(ctx: DocContext, name: str, gender: str, head: Token) -> Speaker:
                 break
     return Speaker(name, actor, True, gender or name_gender(name), False)
 
-
-def resolve_pronoun(word: str, history: list[Speaker], later: list[Speaker]) -> Speaker | None:
-    """Antecedent of a subject pronoun: the latest agreeing speaker, else a later one."""
-    gender, plural = SUBJ_PRONOUNS.get(word.lower(), ("", False))
-    for pool in (reversed(history), iter(later)):
-        for sp in pool:
-            if sp.plural != plural and not (plural and not sp.person):
-                continue
-            if gender and sp.gender and sp.gender != gender:
-                continue
-            return sp
-    return None
-
-
-def last_person_before(ctx: DocContext, i: int, gender: str = "") -> Speaker | None:
-    """`Celui-ci`, or a pronoun with no earlier speaker: the person named last before `i`."""
-    for start, name in reversed(ctx.person_spans):
-        if start >= i:
-            continue
-        sp = _person(ctx, ctx.full_name(name), "", ctx.doc[start])
-        if gender and sp.gender and sp.gender != gender:
-            continue
-        return sp
-    return None

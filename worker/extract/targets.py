@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from spacy.tokens import Token
 
-from .lemmas import lemma
 from .actors import Mention
+from .pipeline import lemma
 from .speakers import DocContext
 
 TARGETED = {"warning", "demand", "rejection", "accusation", "offer"}
@@ -23,6 +23,10 @@ def _mention_actor(ctx: DocContext, tok: Token) -> tuple[Mention | None, str | N
         return m, m.actor
     if tok.pos_ == "ADJ":
         return None, ctx.kb.nationality(lemma(tok))
+    if tok.pos_ == "NOUN" and tok.dep_ not in {"amod", "flat:name"}:
+        role, actor, former = ctx.office(tok)
+        if role and actor and not former:
+            return None, actor  # `au président russe`
     return None, None
 
 
@@ -82,18 +86,27 @@ def _before_de(t: Token) -> bool:
 
 
 def addressee(ctx: DocContext, cue: Token, exclude: set[str | None],
-              antecedent: str | None) -> list[str]:
+              antecedent: str | None, skip: frozenset[int] = frozenset()) -> list[str]:
     """Actors in the cue's argument slots (`appeler X à`, `avertir X`, `demander à X`)."""
     for c in cue.children:
-        if c.dep_ in ARG_DEPS or (c.dep_.startswith("obl") and any(
-                g.lower_ in {"à", "au", "aux", "contre", "envers"} for g in c.children)):
+        if c.i in skip:
+            continue
+        nominal_arg = c.i > cue.i and c.pos_ in {"PROPN", "NOUN"} and c.dep_ in {
+            "advmod", "nmod", "appos", "obl:arg"}
+        if c.dep_ in ARG_DEPS or nominal_arg or (c.dep_.startswith("obl") and any(
+                g.lower_ in {"à", "au", "aux", "envers"} for g in c.children)):
             if c.lower_ in CLITIC_OBJ and c.pos_ == "PRON":
                 if antecedent and antecedent not in exclude:
                     return [antecedent]
                 continue
             dative = any(g.dep_ == "case" and g.lower_ in {"à", "au", "aux"}
                          for g in c.children) and (c.dep_ != "obl:mod" or _before_de(c))
-            found = first_group(ctx, [t for t in c.subtree], exclude, dative)
+            # the addressee is the argument itself (`appeler Moscou à`, `avertir les alliés`),
+            # not something named inside what is asked for (`réclamer l'abandon des sanctions
+            # prises contre X`)
+            head_only = [t for t in c.subtree if t.i == c.i or (
+                t.head.i == c.i and t.dep_ in {"flat:name", "amod", "appos", "conj", "det"})]
+            found = first_group(ctx, head_only, exclude, dative)
             if found:
                 return found
     return []
@@ -118,18 +131,62 @@ def last_mention_actor(ctx: DocContext, before: int, exclude: set[str | None]) -
     return best
 
 
+def _owner_chain(t: Token) -> list[Token]:
+    """`des réponses des Occidentaux`: the NP and its `de X` complements, nothing else."""
+    out = [t]
+    for c in t.children:
+        if c.dep_ in {"det", "amod", "flat:name", "appos"}:
+            out.append(c)
+        elif c.dep_ == "nmod" and any(g.dep_ == "case" and g.lower_ in OWNER_CASES
+                                      for g in c.children):
+            out.extend(_owner_chain(c))
+    return sorted(out, key=lambda x: x.i)
+
+
+OWNER_CASES = {"de", "du", "des", "d'", "d’"}
+
+
 def demand_targets(ctx: DocContext, cue: Token, content: list[Token],
-                   exclude: set[str | None]) -> list[str]:
+                   exclude: set[str | None], other_cues: frozenset[int] = frozenset()
+                   ) -> list[str]:
     """Who must act: the subject of the demanded clause, else the owner of what is demanded."""
     inside = {t.i for t in content}
     for t in cue.subtree:
-        if t.dep_ in {"nsubj", "nsubj:pass"} and t.head is not cue and t.i in inside:
+        if t.dep_ in {"nsubj", "nsubj:pass"} and t.head.i != cue.i and t.i in inside \
+                and t.head.i not in other_cues:
             found = first_group(ctx, list(t.subtree), exclude, dative=True)
             if found:
                 return found
     for c in cue.children:
         if c.dep_ in {"obj", "obl:arg"}:
-            found = first_group(ctx, list(c.subtree), exclude)
+            found = first_group(ctx, _owner_chain(c), exclude)
             if found:
                 return found
+    return []
+
+
+def salient_counterpart(ctx: DocContext, exclude: set[str | None]) -> list[str]:
+    """A warning or offer with no named addressee: the other side the text is mostly about."""
+    counts: dict[str, int] = {}
+    for m in ctx.mentions:
+        if m.actor and m.actor not in exclude and m.person is None:
+            counts[m.actor] = counts.get(m.actor, 0) + 1
+    if not counts:
+        return []
+    actor, n = max(counts.items(), key=lambda kv: kv[1])
+    return [actor]
+
+
+def condition_subject(ctx: DocContext, content: list[Token], exclude: set[str | None]) -> list[str]:
+    """`si elle décide …`: in a warning, the one the condition is about is the one warned."""
+    for t in content:
+        if t.lower_ in {"si", "s'", "s’"} and t.dep_ == "mark":
+            for c in t.head.children:
+                if c.dep_ in {"nsubj", "nsubj:pass"}:
+                    if c.pos_ == "PRON":
+                        if c.lower_ not in {"il", "elle", "ils", "elles"}:
+                            return []
+                        ante = last_mention_actor(ctx, c.i, exclude)
+                        return [ante] if ante else []
+                    return first_group(ctx, list(c.subtree), exclude, dative=True)
     return []

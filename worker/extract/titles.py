@@ -15,7 +15,7 @@ from .targets import TARGETED, content_targets
 
 def title_span(ctx: DocContext) -> Span | None:
     """The first line when the text has a title line of its own."""
-    text = ctx.doc.text
+    text = ctx.text
     nl = text.find("\n")
     if nl == -1:
         return None
@@ -25,18 +25,31 @@ def title_span(ctx: DocContext) -> Span | None:
     return first
 
 
+def _near_quote_or_colon(ctx: DocContext, start: int, end: int, quotes: QuoteIndex) -> bool:
+    """`X : « … »`, `X « … »`, or `« … » : … X`: the name frames the quotation."""
+    doc = ctx.doc
+    while end < len(doc) and doc[end].is_space:
+        end += 1
+    nxt = doc[end] if end < len(doc) else None
+    if nxt is not None and (nxt.text in {":", "«", '"', "“"} or quotes.inside(nxt.idx + 1)):
+        return True
+    before = doc[max(0, start - 12):start]
+    return any(t.text == ":" for t in before) and any(t.text in {"»", "”", '"'} for t in before)
+
+
 def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | None:
     """A named person, else an actor, written outside the quotation in the title."""
     outside = [t for t in sent if not quotes.inside(t.idx) and t.text not in "«»\"“”"]
     for t in outside:
         m = ctx.at.get(t.i)
-        if m and m.person:
+        if m and m.person and _near_quote_or_colon(ctx, m.start, m.end, quotes):
             office = m.person.office_at(ctx.when)
             return Speaker(ctx.full_name(m.person.name), office.actor if office else None, True,
                            m.person.gender)
     for ent in sent.ents:
         if ent.label_ == "PER" and not quotes.inside(ent.start_char) and \
-                all(ctx.at.get(t.i) is None for t in ent):
+                all(ctx.at.get(t.i) is None for t in ent) and \
+                _near_quote_or_colon(ctx, ent.start, ent.end, quotes):
             name = ctx.full_name(ent.text)
             return Speaker(name, ctx.person_actor.get(name.split()[-1].lower()), True,
                            name_gender(name))
@@ -58,7 +71,7 @@ def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Stateme
     if sent is None:
         return []
     start, end = sent.start_char, sent.end_char
-    while end > start and ctx.doc.text[end - 1].isspace():
+    while end > start and ctx.text[end - 1].isspace():
         end -= 1
     if any(s.start < end and start < s.end for s in existing):
         return []
@@ -69,7 +82,8 @@ def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Stateme
     if sp is None:
         nxt = sorted((s for s in existing if s.start >= end and s.person and s.speaker
                       and s.speaker[:1].isupper()), key=lambda s: s.start)
-        if nxt and ctx.doc.text[end:nxt[0].start].count("\n") <= 2 and nxt[0].direct:
+        if nxt and ctx.text[end:nxt[0].start].count("\n") <= 2 \
+                and "\n" not in ctx.text[end:nxt[0].start].strip():
             s0 = nxt[0]
             sp = Speaker(s0.speaker, s0.speaker_actor, s0.person)
     if sp is None:
@@ -77,7 +91,7 @@ def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Stateme
     quoted = [t for t in sent if quotes.inside(t.idx)]
     type_ = _content_type(quoted, lex) or "statement"
     targets = content_targets(ctx, quoted, {sp.actor, None}) if type_ in TARGETED else []
-    text = ctx.doc.text
+    text = ctx.text
     return [Statement(
         speaker=sp.name, speaker_actor=sp.actor, type=type_, targets=tuple(targets),
         direct=True, background=False, start=start, end=end,

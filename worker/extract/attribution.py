@@ -1,0 +1,76 @@
+"""Attribution without a reporting verb: `selon X`, `aux yeux de X`, speech-act nouns."""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from .cues import SELON, Cue, agent_of
+from .lexicon import Lexicon
+from .pipeline import lemma
+from .quotes import QuoteIndex
+
+DOC_NOUNS = {"bilan", "communiqué", "rapport", "texte", "résolution", "lettre", "courrier",
+             "déclaration", "document", "source", "message", "note", "enquête", "décret",
+             "tribune", "initiative", "campagne", "site", "compte", "récit", "étude"}
+
+
+def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:
+    """`selon X`, `d'après X`, `aux yeux de X`, sentence-initial `Pour X,`."""
+    cues = []
+    for tok in toks:
+        low = tok.lower_
+        if low in SELON and tok.dep_ == "case":
+            if low == "après" and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"d'", "d’"}):
+                continue
+            x = tok.head
+            if x.pos_ == "PRON" and x.lower_ in {"laquelle", "lequel", "lesquels", "lesquelles"}:
+                continue
+        elif low == "yeux" and tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"ses", "leurs"}:
+            cues.append(Cue(tok, "selon", "statement", "selon", sent, tok.i, pronoun="sa"))
+            continue
+        elif low == "yeux" and tok.i > 0 and tok.doc[tok.i - 1].lower_ == "aux":
+            owner = next((c for c in tok.children if c.dep_ == "nmod"), None)
+            if owner is None:
+                continue
+            x = owner
+        elif low == "pour" and tok.i <= sent.start + 1 and tok.dep_ == "case" \
+                and tok.head.pos_ in {"PROPN", "NOUN"} and tok.head.i + 1 < len(tok.doc):
+            x = tok.head
+            end = max(t.i for t in x.subtree)
+            if end + 1 >= len(tok.doc) or tok.doc[end + 1].text != ",":
+                continue
+        else:
+            continue
+        if lemma(x) in DOC_NOUNS:
+            author = agent_of(x) or next((c for c in x.children if c.dep_ == "nmod"), None)
+            x = author if author is not None else x
+        cue = Cue(tok, "selon", "statement", "selon", sent, tok.i, subjects=[x, *x.conjuncts])
+        if x.pos_ == "PRON":
+            cue.subjects, cue.pronoun = [], x.lower_
+        cues.append(cue)
+    return cues
+
+
+def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
+    """Speech-act nouns with their author: `une demande de Kiev`, `menace brandie par X`."""
+    cues = []
+    for tok in toks:
+        if tok.pos_ != "NOUN" or quotes.inside(tok.idx):
+            continue
+        type_ = lex.noun_type(tok)
+        if type_ is None:
+            continue
+        author = None
+        for c in tok.children:
+            if c.dep_ in {"acl", "xcomp"} and "Part" in c.morph.get("VerbForm", []):
+                if lex.match_verb(c) is not None:
+                    author = None  # the participle is a cue of its own
+                    break
+                author = agent_of(c) or agent_of(tok)
+            elif c.dep_ == "nmod" and c.pos_ in {"PROPN", "NOUN"} and c.i > tok.i and any(
+                    g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children) \
+                    and type_ != "statement":
+                author = author or c
+        if author is not None:
+            cues.append(Cue(tok, lemma(tok), type_, "noun", sent, tok.i, subjects=[author]))
+    return cues

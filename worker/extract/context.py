@@ -1,0 +1,158 @@
+"""Per-document facts shared by the resolvers: KB mentions, full names, offices in appositions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Token
+
+from .actors import ActorKB, Mention, fold
+from .pipeline import lemma
+
+NP_SKIP = {"acl:relcl", "acl", "advcl", "conj", "cc", "punct", "parataxis", "dep", "ccomp",
+           "xcomp", "obl:mod", "obl", "mark"}
+
+
+@dataclass
+class DocContext:
+    """Per-document facts shared by the resolvers."""
+
+    doc: Doc
+    kb: ActorKB
+    when: date | None
+    mentions: list[Mention]
+    at: dict[int, Mention] = field(default_factory=dict)
+    full_names: dict[str, str] = field(default_factory=dict)
+    roles: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    person_actor: dict[str, str | None] = field(default_factory=dict)
+    former: set[str] = field(default_factory=set)
+    text: str = ""
+    _offices: dict[int, tuple[str | None, str | None, bool]] = field(default_factory=dict)
+    person_spans: list[tuple[int, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text = self.text or self.doc.text
+        for m in self.mentions:
+            for i in range(m.start, m.end):
+                self.at[i] = m
+        for ent in self.doc.ents:
+            if ent.label_ == "PER":
+                self._register_name(ent.text)
+                self._register_mention(ent.start, ent.text)
+        for m in self.mentions:
+            if m.person:
+                self._register_name(m.person.name)
+                self._register_mention(m.start, m.person.name)
+        propns = self.doc.user_data.get("veille_propns")
+        if propns is None:
+            propns = [t for t in self.doc if t.pos_ == "PROPN"]
+        for tok in propns:
+            if tok.dep_ != "flat:name" and tok.i not in self.at \
+                    and any(c.dep_ == "flat:name" for c in tok.children) \
+                    and tok.ent_type_ not in {"ORG", "LOC"}:
+                self._register_name(_name_span(tok))
+                self._register_mention(tok.i, _name_span(tok))
+        self.person_spans.sort()
+        # offices given in appositions: `le chancelier allemand Olaf Scholz`
+        for tok in propns:
+            hit = self.at.get(tok.i)
+            if tok.dep_ != "flat:name" and (hit is None or hit.person):
+                head = tok.head if tok.dep_ in {"appos", "nmod", "flat:name", "nsubj"} else None
+                for cand in (head, *[c for c in tok.children
+                                     if c.dep_ in {"appos", "amod", "nmod"}]):
+                    if cand is None or cand.pos_ != "NOUN":
+                        continue
+                    role, actor, former = self.office(cand)
+                    if role:
+                        name = self.full_name(_name_span(tok))
+                        self.roles.setdefault((role, actor), name)
+                        self.person_actor.setdefault(fold(name).split()[-1],
+                                                     None if former else actor)
+                        if former:
+                            self.former.add(fold(name).split()[-1])
+                        break
+
+    def _register_mention(self, i: int, name: str) -> None:
+        self.person_spans.append((i, name))
+
+    def _register_name(self, name: str) -> None:
+        name = " ".join(name.replace("M. ", "").replace("Mme ", "").split())
+        if not name or not name[0].isupper():
+            return
+        last = fold(name).split()[-1]
+        if len(name.split()) > len(self.full_names.get(last, "").split()):
+            self.full_names[last] = name
+
+    def full_name(self, name: str) -> str:
+        """The fullest form of a person's name that the text gives."""
+        parts = fold(name).split()
+        return self.full_names.get(parts[-1], name) if parts else name
+
+    def office(self, head: Token) -> tuple[str | None, str | None, bool]:
+        """(role, actor, former) for an NP headed by an office noun (cached per token)."""
+        hit = self._offices.get(head.i)
+        if hit is None:
+            hit = self._offices[head.i] = self._office(head)
+        return hit
+
+    def _office(self, head: Token) -> tuple[str | None, str | None, bool]:
+        toks = np_tokens(head)
+        text = " " + _words(" ".join(t.text for t in toks)) + " "
+        head_word = {_words(lemma(head)), _words(head.text)}
+        role = None
+        best = 0
+        for k, r, words in self.kb.office_keys(_words):
+            if len(k) > best and head_word & words and (" " + k + " ") in text:
+                role, best = r, len(k)
+        if role is None:
+            return None, None, False
+        actor = None
+        former = any(fold(t.text).rstrip("-") in self.kb.former or fold(t.text).startswith("ex-")
+                     for t in toks)
+        for t in toks:
+            m = self.at.get(t.i)
+            if m and m.actor and m.person is None:
+                actor = m.actor
+                break
+            if t.pos_ == "ADJ" and self.kb.nationality(lemma(t)):
+                actor = actor or self.kb.nationality(lemma(t))
+        return role, actor, former
+
+
+def _words(s: str) -> str:
+    """Folded words with elided articles split off, for office matching."""
+    return " ".join(fold(s).replace("'", "' ").split())
+
+
+def np_tokens(head: Token) -> list[Token]:
+    """The noun phrase of `head` without clauses, conjuncts or parentheticals."""
+    out = [head]
+    for c in head.children:
+        if c.dep_ in NP_SKIP:
+            continue
+        out.extend(np_tokens(c))
+    return sorted(out, key=lambda t: t.i)
+
+
+NAME_PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "der", "den", "di", "da", "el",
+                  "al", "ben", "bin", "mac", "st"}
+
+
+def _name_span(tok: Token) -> str:
+    """A proper name with its `flat:name` parts and capitalised words just before it
+    (`Marine Le Pen`, `Ursula von der Leyen` often come out of the parser in pieces)."""
+    parts = sorted([tok] + [c for c in tok.children if c.dep_ == "flat:name"],
+                   key=lambda t: t.i)
+    doc = tok.doc
+    i = parts[0].i - 1
+    while i >= 0 and doc[i].text[:1].isalpha() and not doc[i].is_sent_start and (
+            doc[i].text[:1].isupper() and doc[i].pos_ in {"PROPN", "NOUN", "DET", "X"}
+            or doc[i].lower_ in NAME_PARTICLES - {"de", "du", "des", "la", "le"}):
+        if doc[i].pos_ == "NOUN" and not doc[i].text[:1].isupper():
+            break
+        parts.insert(0, doc[i])
+        i -= 1
+    while parts and parts[0].lower_ in NAME_PARTICLES:
+        parts.pop(0)
+    return " ".join(t.text for t in parts) if parts else tok.text
