@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from veille.domain import AlertMessage, Source, Statement
@@ -25,6 +25,7 @@ from veille.models import (
     StatementRow,
     utcnow,
 )
+from veille.store import items_carrying
 from worker.delivery.retry import next_attempt_at
 
 log = logging.getLogger("veille.delivery")
@@ -62,22 +63,7 @@ def statement_from_row(row: StatementRow) -> Statement:
 
 def cluster_sources(session: Session, cluster_id: int | None, story_id: int | None) -> list[Source]:
     """Every item that carried a statement of this cluster, or the same story."""
-    conds: list[ColumnElement[bool]] = []
-    if cluster_id is not None:
-        conds.append(
-            Item.id.in_(select(StatementRow.item_id).where(StatementRow.cluster_id == cluster_id))
-        )
-    if story_id is not None:
-        conds.append(Item.story_id == story_id)
-    if not conds:
-        return []
-    rows = session.execute(
-        select(Item, Feed.url)
-        .join(Feed, Feed.id == Item.feed_id)
-        .where(or_(*conds))
-        .order_by(Item.published, Item.id)
-    ).all()
-    return [_source(item, url) for item, url in rows]
+    return [_source(item, feed.url) for item, feed in items_carrying(session, cluster_id, story_id)]
 
 
 def alert_message(session: Session, alert_id: str) -> AlertMessage | None:

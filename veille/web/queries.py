@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from veille.models import Feed, Item, StatementRow, UTCDateTime
+from veille.store import items_carrying
 from veille.web.schemas import Page, SourceView, StatementDetail, StatementView
 from worker.delivery.email import safe_href
 
@@ -162,22 +163,7 @@ def list_statements(
 
 def sources_of(session: Session, cluster_id: int | None, story_id: int | None) -> list[SourceView]:
     """Every item that carried a statement of this cluster or told the same story."""
-    conds: list[ColumnElement[bool]] = []
-    if cluster_id is not None:
-        conds.append(
-            Item.id.in_(select(StatementRow.item_id).where(StatementRow.cluster_id == cluster_id))
-        )
-    if story_id is not None:
-        conds.append(Item.story_id == story_id)
-    if not conds:
-        return []
-    rows = session.execute(
-        select(Item, Feed)
-        .join(Feed, Feed.id == Item.feed_id)
-        .where(or_(*conds))
-        .order_by(Item.published, Item.id)
-    ).all()
-    return [source_view(i, fd) for i, fd in rows]
+    return [source_view(i, fd) for i, fd in items_carrying(session, cluster_id, story_id)]
 
 
 def statement_detail(session: Session, statement_id: int, tz: str) -> StatementDetail | None:

@@ -100,7 +100,9 @@ class Prefilter:
                 forms = "|".join(sorted((re.escape(f) for f in conjugations(loc.head)),
                                         key=len, reverse=True))
                 phrases.append(rf"(?:{forms})\W+(?:\w+\W+){{0,3}}?{re.escape(fold(loc.rest[-1]))}")
-        for noun in lex.nouns:
+        for noun, type_ in lex.nouns.items():
+            if type_ == "statement":
+                continue  # `un discours`, `un communiqué` carry no act without a cue verb
             n = fold(noun)
             strong |= {n, n + "s"}
         self._strong = _word_regex(strong - weak, phrases)
