@@ -36,12 +36,15 @@ def one(sts, last_name):
 
 # --- quotations -------------------------------------------------------------------------
 
+
 def test_french_quotes_with_nbsp_and_inverted_pronoun(ex):
-    text = (f"La ministre polonaise Anna Kowalska a reçu ses homologues.\n\n"
-            f"«{NB}Nous ne céderons rien sur la frontière{NB}», a-t-elle déclaré mardi.")
+    text = (
+        f"La ministre polonaise Anna Kowalska a reçu ses homologues.\n\n"
+        f"«{NB}Nous ne céderons rien sur la frontière{NB}», a-t-elle déclaré mardi."
+    )
     st = one(ex.extract(text), "Kowalska")
     assert st.direct and st.speaker_actor == "POL" and st.type == "statement"
-    assert text[st.start:st.end].startswith("«")
+    assert text[st.start : st.end].startswith("«")
 
 
 def test_curly_and_straight_quotes(ex):
@@ -52,16 +55,20 @@ def test_curly_and_straight_quotes(ex):
 
 
 def test_quotation_over_several_sentences_is_one_statement(ex):
-    text = ("« Les convois passeront demain. Les couloirs resteront ouverts. Personne ne sera "
-            "oublié », a assuré le gouverneur ukrainien Petro Melnyk.")
+    text = (
+        "« Les convois passeront demain. Les couloirs resteront ouverts. Personne ne sera "
+        "oublié », a assuré le gouverneur ukrainien Petro Melnyk."
+    )
     sts = ex.extract(text)
     assert len(sts) == 1
     assert sts[0].speaker.endswith("Melnyk") and sts[0].start == 0
 
 
 def test_title_with_colon_quote(ex):
-    text = ("Olaf Scholz\u00a0: «\u00a0L'Europe doit rester unie face à la menace\u00a0»\n"
-            "Le chancelier s'exprimait devant le Bundestag.")
+    text = (
+        "Olaf Scholz\u00a0: «\u00a0L'Europe doit rester unie face à la menace\u00a0»\n"
+        "Le chancelier s'exprimait devant le Bundestag."
+    )
     st = one(ex.extract(text), "Scholz")
     assert st.direct and st.speaker_actor == "DEU"
 
@@ -72,6 +79,7 @@ def test_scare_quotes_without_speaker_are_not_statements(ex):
 
 
 # --- cues ---------------------------------------------------------------------------------
+
 
 def test_inverted_nominal_subject(ex):
     text = "« La situation est grave », a averti jeudi le ministre lituanien Jonas Petraitis."
@@ -105,15 +113,19 @@ def test_appeler_x_a(ex):
 
 
 def test_participle_repeating_the_act_is_not_new(ex):
-    text = ("« Nous ne reculerons pas », a averti le président ukrainien Volodymyr Zelensky, "
-            "réitérant « la détermination » de son pays.")
+    text = (
+        "« Nous ne reculerons pas », a averti le président ukrainien Volodymyr Zelensky, "
+        "réitérant « la détermination » de son pays."
+    )
     sts = ex.extract(text)
     assert len(sts) == 1 and sts[0].type == "warning"
 
 
 def test_noun_phrase_rejection_by_agent(ex):
-    text = ("Varsovie et Vilnius ont réclamé une réunion d'urgence du Conseil de sécurité, "
-            "une demande rejetée le soir même par Pékin.")
+    text = (
+        "Varsovie et Vilnius ont réclamé une réunion d'urgence du Conseil de sécurité, "
+        "une demande rejetée le soir même par Pékin."
+    )
     sts = ex.extract(text)
     rej = [s for s in sts if s.type == "rejection"]
     assert rej and rej[0].speaker_actor == "CHN"
@@ -128,8 +140,10 @@ def test_noun_phrase_demand_with_author(ex):
 
 
 def test_conditional_threat_is_a_warning(ex):
-    text = ("« Si ces navires entrent dans nos eaux, nous répondrons avec fermeté », a déclaré "
-            "le porte-parole du Kremlin, Ivan Sokolov.")
+    text = (
+        "« Si ces navires entrent dans nos eaux, nous répondrons avec fermeté », a déclaré "
+        "le porte-parole du Kremlin, Ivan Sokolov."
+    )
     st = one(ex.extract(text), "Sokolov")
     assert st.type == "warning" and st.speaker_actor == "RUS"
 
@@ -148,16 +162,21 @@ def test_se_dire_pret_is_an_offer(ex):
 
 # --- speakers -----------------------------------------------------------------------------
 
+
 def test_pronoun_resolves_to_named_person(ex):
-    text = ("Le secrétaire général de l'Otan, Jens Stoltenberg, est arrivé à Vilnius. "
-            "Il a averti que l'Alliance défendrait chaque pouce de son territoire.")
+    text = (
+        "Le secrétaire général de l'Otan, Jens Stoltenberg, est arrivé à Vilnius. "
+        "Il a averti que l'Alliance défendrait chaque pouce de son territoire."
+    )
     st = one(ex.extract(text), "Stoltenberg")
     assert st.type == "warning" and st.speaker_actor == "NATO"
 
 
 def test_role_resolves_to_named_person(ex):
-    text = ("Volodymyr Zelensky a reçu des élus américains à Kiev. Le président ukrainien a "
-            "dénoncé les frappes russes sur les centrales électriques.")
+    text = (
+        "Volodymyr Zelensky a reçu des élus américains à Kiev. Le président ukrainien a "
+        "dénoncé les frappes russes sur les centrales électriques."
+    )
     st = [s for s in ex.extract(text) if s.type == "accusation"][0]
     assert st.speaker == "Volodymyr Zelensky" and st.speaker_actor == "UKR"
 
@@ -204,6 +223,7 @@ def test_office_dates(ex):
 
 # --- targets ------------------------------------------------------------------------------
 
+
 def test_target_of_a_warning_and_an_accusation(ex):
     sts = ex.extract("Washington a mis en garde Pyongyang contre tout nouvel essai.")
     assert sts[0].type == "warning" and sts[0].targets == ("PRK",)
@@ -212,6 +232,7 @@ def test_target_of_a_warning_and_an_accusation(ex):
 
 
 # --- background ---------------------------------------------------------------------------
+
 
 def test_pluperfect_and_apres_avoir_are_background(ex):
     sts = ex.extract("Le Kremlin avait averti que toute livraison serait une cible.")
@@ -228,23 +249,30 @@ def test_earlier_date_than_publication_is_background(ex):
 
 # --- exclusions ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "Des troupes supplémentaires ont été déployées à la frontière.",
-    "Kiev redoute une nouvelle offensive au printemps.",
-    "La Russie s'inquiète de l'élargissement de l'Alliance.",
-    "Les habitants espèrent un retour rapide de l'électricité.",
-    "La crise menace de dégénérer en conflit ouvert.",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Des troupes supplémentaires ont été déployées à la frontière.",
+        "Kiev redoute une nouvelle offensive au printemps.",
+        "La Russie s'inquiète de l'élargissement de l'Alliance.",
+        "Les habitants espèrent un retour rapide de l'électricité.",
+        "La crise menace de dégénérer en conflit ouvert.",
+    ],
+)
 def test_non_speech_is_not_a_statement(ex, text):
     assert ex.extract(text) == []
 
 
 # --- API ----------------------------------------------------------------------------------
 
+
 def test_extract_many_keeps_order_and_skips_prefiltered(ex):
-    items = [("Le temps sera doux demain sur la côte.", None),
-             ("Moscou a démenti toute responsabilité.", None),
-             ("", None)]
+    items = [
+        ("Le temps sera doux demain sur la côte.", None),
+        ("Moscou a démenti toute responsabilité.", None),
+        ("", None),
+    ]
     out = list(ex.extract_many(items, batch_size=2))
     assert len(out) == 3 and out[0] == [] and out[2] == []
     assert out[1][0].type == "denial"
@@ -252,18 +280,28 @@ def test_extract_many_keeps_order_and_skips_prefiltered(ex):
 
 
 def test_run_jsonl_writes_spec_format_and_error_lines(ex):
-    lines = [json.dumps({"id": "a", "text": "Berlin a dénoncé une provocation."}),
-             "{not json",
-             json.dumps({"id": "b", "text": 42}),
-             json.dumps({"id": "c", "text": "Rien à signaler.", "published": "2022-03-01"})]
+    lines = [
+        json.dumps({"id": "a", "text": "Berlin a dénoncé une provocation."}),
+        "{not json",
+        json.dumps({"id": "b", "text": 42}),
+        json.dumps({"id": "c", "text": "Rien à signaler.", "published": "2022-03-01"}),
+    ]
     out = io.StringIO()
     n = run_jsonl(io.StringIO("\n".join(lines) + "\n"), out, ex)
     recs = [json.loads(x) for x in out.getvalue().splitlines()]
     assert n == 4 and [r["id"] for r in recs] == ["a", "line-2", "b", "c"]
     assert "error" in recs[1] and "error" in recs[2]
     st = recs[0]["statements"][0]
-    assert {"speaker", "speaker_actor", "type", "targets", "direct", "background",
-            "start", "end"} <= set(st)
+    assert {
+        "speaker",
+        "speaker_actor",
+        "type",
+        "targets",
+        "direct",
+        "background",
+        "start",
+        "end",
+    } <= set(st)
     assert recs[3]["statements"] == []
 
 
@@ -271,9 +309,35 @@ def test_user_data_files_extend_the_defaults(tmp_path):
     lex = tmp_path / "lex.toml"
     lex.write_text('[strong]\nwarning = ["tonner"]\n', encoding="utf-8")
     kb = tmp_path / "kb.toml"
-    kb.write_text('[[person]]\nname = "Zofia Nowak"\ngender = "f"\n'
-                  'offices = [{ actor = "POL", role = "minister", from = "2020-01-01" }]\n',
-                  encoding="utf-8")
+    kb.write_text(
+        '[[person]]\nname = "Zofia Nowak"\ngender = "f"\n'
+        'offices = [{ actor = "POL", role = "minister", from = "2020-01-01" }]\n',
+        encoding="utf-8",
+    )
     ex2 = Extractor(load_model(), lexicon_paths=[lex], actor_paths=[kb])
     st = one(ex2.extract("Zofia Nowak a tonné contre les passeurs."), "Nowak")
     assert st.type == "warning" and st.speaker_actor == "POL"
+
+
+def test_writer_voice_is_not_a_statement(ex):
+    text = "Il convient de rappeler que la frontière reste fermée depuis deux ans."
+    assert ex.extract(text) == []
+
+
+def test_a_question_is_not_a_demand(ex):
+    text = "Un journaliste lui a demandé : « Combien de temps cela va-t-il durer ? »"
+    assert all(s.type != "demand" for s in ex.extract(text))
+
+
+def test_invitation_to_talk_is_an_offer_to_act_a_demand(ex):
+    offer = ex.extract("Ankara a invité Moscou et Kiev à participer à des pourparlers.")
+    assert offer and offer[0].type == "offer" and offer[0].speaker_actor == "TUR"
+    demand = ex.extract("Pékin a invité les Nations unies à enquêter sur l'incident.")
+    assert demand and demand[0].type == "demand" and demand[0].targets == ("UN",)
+
+
+def test_hyphenated_and_particle_names(ex):
+    sts = ex.extract("Selon Anne-Marie Dubois-Leclerc, la trêve ne tiendra pas.")
+    assert sts and sts[0].speaker == "Anne-Marie Dubois-Leclerc"
+    sts = ex.extract("La députée Marie Le Guen a dénoncé une « faute politique ».")
+    assert sts and sts[0].speaker == "Marie Le Guen"

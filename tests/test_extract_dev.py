@@ -18,12 +18,19 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOLD = SHARED / "data" / "dev" / "statements.jsonl"
 SCORER = SHARED / "tools" / "score.py"
 
-pytestmark = pytest.mark.skipif(not (GOLD.exists() and SCORER.exists()),
-                                reason="../shared dev data not present")
+pytestmark = pytest.mark.skipif(
+    not (GOLD.exists() and SCORER.exists()), reason="../shared dev data not present"
+)
 
 # The brief's targets; the floors below them guard against regressions of what is reached.
-TARGETS = {"detection_f1": 0.80, "speaker_accuracy": 0.85, "speaker_actor_accuracy": 0.85,
-           "type_accuracy": 0.75, "target_f1": 0.70, "mission_f1": 0.80}
+TARGETS = {
+    "detection_f1": 0.80,
+    "speaker_accuracy": 0.85,
+    "speaker_actor_accuracy": 0.85,
+    "type_accuracy": 0.75,
+    "target_f1": 0.70,
+    "mission_f1": 0.80,
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +54,12 @@ def gold(scorer) -> dict:
 @pytest.fixture(scope="module")
 def result(ex, scorer, gold) -> dict:
     """Run the whole dev set through `run_jsonl` and score it with the shared scorer."""
-    inp = io.StringIO("".join(json.dumps({"id": k, "text": d["text"]}, ensure_ascii=False)
-                              + "\n" for k, d in gold.items()))
+    inp = io.StringIO(
+        "".join(
+            json.dumps({"id": k, "text": d["text"]}, ensure_ascii=False) + "\n"
+            for k, d in gold.items()
+        )
+    )
     out = io.StringIO()
     assert run_jsonl(inp, out, ex) == len(gold)
     preds = {}
@@ -59,18 +70,26 @@ def result(ex, scorer, gold) -> dict:
 
 
 def _flat(result: dict) -> dict[str, float]:
-    return {"detection_f1": result["detection"]["f1"],
-            "speaker_accuracy": result["speaker_accuracy"],
-            "speaker_actor_accuracy": result["speaker_actor_accuracy"],
-            "type_accuracy": result["type_accuracy"],
-            "target_f1": result["target_f1"],
-            "mission_f1": result["mission"]["f1"]}
+    return {
+        "detection_f1": result["detection"]["f1"],
+        "speaker_accuracy": result["speaker_accuracy"],
+        "speaker_actor_accuracy": result["speaker_actor_accuracy"],
+        "type_accuracy": result["type_accuracy"],
+        "target_f1": result["target_f1"],
+        "mission_f1": result["mission"]["f1"],
+    }
 
 
 def _key(st: dict) -> tuple:
     last = (st.get("speaker") or "").split()[-1:] or [""]
-    return (last[0], st.get("speaker_actor"), st["type"], tuple(sorted(st["targets"])),
-            bool(st["direct"]), bool(st["background"]))
+    return (
+        last[0],
+        st.get("speaker_actor"),
+        st["type"],
+        tuple(sorted(st["targets"])),
+        bool(st["direct"]),
+        bool(st["background"]),
+    )
 
 
 def test_founding_dispatch_in_full(ex, gold, scorer):
@@ -93,8 +112,14 @@ def test_founding_dispatch_in_full(ex, gold, scorer):
 def test_dev_scores_do_not_regress(result):
     """Floors a little under what this version measures (see the report)."""
     got = _flat(result)
-    floors = {"detection_f1": 0.84, "speaker_accuracy": 0.89, "speaker_actor_accuracy": 0.88,
-              "type_accuracy": 0.80, "target_f1": 0.69, "mission_f1": 0.83}
+    floors = {
+        "detection_f1": 0.84,
+        "speaker_accuracy": 0.89,
+        "speaker_actor_accuracy": 0.90,
+        "type_accuracy": 0.80,
+        "target_f1": 0.71,
+        "mission_f1": 0.83,
+    }
     low = {k: round(v, 3) for k, v in got.items() if v < floors[k]}
     assert not low, f"below floor: {low} (all: {got})"
 
@@ -104,6 +129,7 @@ def test_dev_targets(result, name, request):
     """The brief's targets; those not reached yet are reported as xfail, not hidden."""
     value = _flat(result)[name]
     if value < TARGETS[name]:
-        request.applymarker(pytest.mark.xfail(reason=f"{name} {value:.3f} < {TARGETS[name]}",
-                                              strict=False))
+        request.applymarker(
+            pytest.mark.xfail(reason=f"{name} {value:.3f} < {TARGETS[name]}", strict=False)
+        )
     assert value >= TARGETS[name]

@@ -40,14 +40,33 @@ def check(text: str) -> None:
         assert s.speaker is None or isinstance(s.speaker, str)
 
 
-FRENCH = st.sampled_from([
-    "a déclaré", "« Nous partirons »", ", a-t-il averti.", "Moscou", "selon l'ONU",
-    "le président ukrainien", "demande à", "Kiev", "\u00a0»", "«\u202f", '"', ":", "\n",
-    "Il", "a rejeté", "une demande rejetée par", "Jens Stoltenberg", " ", ".", "<p>", "&amp;",
-])
+FRENCH = st.sampled_from(
+    [
+        "a déclaré",
+        "« Nous partirons »",
+        ", a-t-il averti.",
+        "Moscou",
+        "selon l'ONU",
+        "le président ukrainien",
+        "demande à",
+        "Kiev",
+        "\u00a0»",
+        "«\u202f",
+        '"',
+        ":",
+        "\n",
+        "Il",
+        "a rejeté",
+        "une demande rejetée par",
+        "Jens Stoltenberg",
+        " ",
+        ".",
+        "<p>",
+        "&amp;",
+    ]
+)
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -72,9 +91,24 @@ def test_binary_garbage(data):
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(["<div>", "</div>", "<b>", "« Non »", "a dit Poutine", "<br/>",
-                                 "&nbsp;", "<script>x</script>", "Paris a dénoncé"]),
-                max_size=40).map(" ".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<div>",
+                "</div>",
+                "<b>",
+                "« Non »",
+                "a dit Poutine",
+                "<br/>",
+                "&nbsp;",
+                "<script>x</script>",
+                "Paris a dénoncé",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join)
+)
 def test_html(text):
     check(text)
 
@@ -96,8 +130,10 @@ def test_too_long_is_a_value_error():
 
 
 def test_huge_but_allowed_text():
-    para = ("« Nous ne céderons pas », a déclaré le ministre ukrainien Oleh Bondar. "
-            "Moscou a rejeté toute négociation. ")
+    para = (
+        "« Nous ne céderons pas », a déclaré le ministre ukrainien Oleh Bondar. "
+        "Moscou a rejeté toute négociation. "
+    )
     text = (para + "\n\n") * 250  # ~30 000 characters
     check(text)
     assert len(extractor().extract(text)) >= 250

@@ -93,8 +93,12 @@ class ActorKB:
         self.former.update(fold(x) for x in data.get("unaffiliated", {}).get("former", []))
         for p in data.get("person", []):
             offices = tuple(
-                Office(o["actor"], o.get("role", "official"), _date(o.get("from")),
-                       _date(o.get("until")))
+                Office(
+                    o["actor"],
+                    o.get("role", "official"),
+                    _date(o.get("from")),
+                    _date(o.get("until")),
+                )
                 for o in p.get("offices", [])
             )
             person = Person(p["name"], p.get("gender", ""), offices)
@@ -108,8 +112,12 @@ class ActorKB:
         """Compile the phrase matcher over lower-cased token text."""
         m = PhraseMatcher(nlp.vocab, attr="LOWER")
         for surface, label in self.surfaces.items():
-            variants = {surface, surface.replace("'", "’"), fold(surface),
-                        surface.replace(" ", "\u00a0")}
+            variants = {
+                surface,
+                surface.replace("'", "’"),
+                fold(surface),
+                surface.replace(" ", "\u00a0"),
+            }
             m.add(label, [nlp.make_doc(v) for v in variants])
         self.matcher = m
 
@@ -135,9 +143,14 @@ class ActorKB:
             else:
                 person = self.people.get(key) if kind == "P" else self.by_last.get(key)
                 first = span[0]
-                if kind == "L" and not (first.pos_ == "PROPN" or first.ent_type_ == "PER" or (
-                        first.text[:1].isupper() and not first.is_sent_start)):
+                if kind == "L" and not (
+                    first.pos_ == "PROPN"
+                    or first.ent_type_ == "PER"
+                    or (first.text[:1].isupper() and not first.is_sent_start)
+                ):
                     continue
+                if kind == "L" and _followed_by_name(doc, e):
+                    continue  # `François de Rugy`: a first name here, not the KB's surname
                 office = person.office_at(when) if person else None
                 out.append(Mention(s, e, office.actor if office else None, person, span.text))
             last_end = e
@@ -146,8 +159,9 @@ class ActorKB:
     def office_keys(self, norm: Callable[[str], str]) -> list[tuple[str, str, set[str]]]:
         """Office keys normalised once: (key, role, words)."""
         if self._office_cache is None:
-            self._office_cache = [(norm(k), r, set(norm(k).split())) for k, r in
-                                  self.offices.items()]
+            self._office_cache = [
+                (norm(k), r, set(norm(k).split())) for k, r in self.offices.items()
+            ]
         return self._office_cache
 
     def actor_of_name(self, text: str) -> str | None:
@@ -155,7 +169,7 @@ class ActorKB:
         key = fold(text)
         for prefix in ("l'", "la ", "le ", "les "):
             if key.startswith(prefix):
-                key = key[len(prefix):]
+                key = key[len(prefix) :]
         return self.names.get(key)
 
     def nationality(self, lemma: str) -> str | None:
@@ -166,6 +180,16 @@ class ActorKB:
         """A known person by full or last name."""
         key = fold(name)
         return self.people.get(key) or self.by_last.get(key.split()[-1] if key else "")
+
+
+def _followed_by_name(doc: Doc, e: int) -> bool:
+    """The matched word is followed by a capitalised name (so it is a first name)."""
+    if e >= len(doc):
+        return False
+    nxt = doc[e]
+    if nxt.lower_ in {"de", "von", "van", "der", "del", "da", "di"} and e + 1 < len(doc):
+        nxt = doc[e + 1]
+    return nxt.text[:1].isupper() and nxt.is_alpha and not nxt.is_sent_start
 
 
 def _nato_context(doc: Doc) -> bool:

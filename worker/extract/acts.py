@@ -10,8 +10,21 @@ from .pipeline import lemma
 
 NEGATORS = {"pas", "jamais", "guère", "aucunement", "nullement", "plus"}
 LABEL_VERBS = {"qualifier", "traiter", "taxer", "juger", "estimer", "considérer", "trouver"}
-PROPOSAL_NOUNS = {"demande", "proposition", "revendication", "exigence", "propos", "offre",
-                  "idée", "plan", "appel", "projet", "initiative", "ultimatum", "condition"}
+PROPOSAL_NOUNS = {
+    "demande",
+    "proposition",
+    "revendication",
+    "exigence",
+    "propos",
+    "offre",
+    "idée",
+    "plan",
+    "appel",
+    "projet",
+    "initiative",
+    "ultimatum",
+    "condition",
+}
 READY = {"prêt", "disposé", "ouvert", "décidé", "résolu"}
 MODAL_DEMAND = {"falloir"}
 FUTURE_ENDINGS = ("rai", "ras", "rons", "rez", "ront", "rait", "raient")
@@ -28,18 +41,21 @@ def _label_type(cue: Cue, lex: Lexicon) -> str | None:
     if lemma(v) not in LABEL_VERBS:
         return None
     doc = v.doc
-    window = doc[v.i + 1: min(v.i + 12, cue.sent.end)]
+    window = doc[v.i + 1 : min(v.i + 12, cue.sent.end)]
     words = " ".join(t.lower_ for t in window)
     has_label = any(lab in words for lab in lex.rejection_labels)
     if lemma(v) in {"juger", "estimer", "considérer", "trouver"}:
-        near = " ".join(t.lower_ for t in doc[v.i + 1: min(v.i + 4, cue.sent.end)])
+        near = " ".join(t.lower_ for t in doc[v.i + 1 : min(v.i + 4, cue.sent.end)])
         if any(lab in near for lab in lex.rejection_labels):
             return "rejection"
         return None
     if has_label:
         return "rejection"
-    obj_noun = v.head if cue.kind == "acl" else next(
-        (c for c in v.children if c.dep_ in {"obj", "nsubj:pass"}), None)
+    obj_noun = (
+        v.head
+        if cue.kind == "acl"
+        else next((c for c in v.children if c.dep_ in {"obj", "nsubj:pass"}), None)
+    )
     if obj_noun is not None and lemma(obj_noun) in PROPOSAL_NOUNS:
         return "rejection"
     if any(t.lower_ in {"de", "d'", "d’"} for t in window[:8]):
@@ -57,9 +73,15 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
     has_si = any(t.lower_ in {"si", "s'"} and t.pos_ == "SCONJ" for t in content)
     if " que si " in f" {text} " or "à condition" in text or "à moins que" in text:
         return "demand"
-    if has_si and any(("Fut" in t.morph.get("Tense", []) or "Cnd" in t.morph.get("Mood", [])
-                       or (len(t) > 5 and t.lower_.endswith(FUTURE_ENDINGS)))
-                      for t in content if t.pos_ in {"VERB", "AUX"}):
+    if has_si and any(
+        (
+            "Fut" in t.morph.get("Tense", [])
+            or "Cnd" in t.morph.get("Mood", [])
+            or (len(t) > 5 and t.lower_.endswith(FUTURE_ENDINGS))
+        )
+        for t in content
+        if t.pos_ in {"VERB", "AUX"}
+    ):
         return "warning"
     if any(w in text for w in lex.warning_words):
         return "warning"
@@ -70,33 +92,70 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
         return "demand"
     for t in content:
         # `… que le président russe ne devrait pas rester au pouvoir`: an obligation on another
-        if lemma(t) == "devoir" and t.pos_ in {"VERB", "AUX"} and any(
-                c.dep_ == "xcomp" for c in t.children) and not any(
-                c.dep_ == "nsubj" and c.lower_ in {"je", "j'", "j’", "nous", "on"}
-                for c in t.children):
+        if (
+            lemma(t) == "devoir"
+            and t.pos_ in {"VERB", "AUX"}
+            and any(c.dep_ == "xcomp" for c in t.children)
+            and any(_agent_subject(c) for c in t.children if c.dep_ == "nsubj")
+        ):
             return "demand"
     return None
 
 
 FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
+AGENT_NOUNS = {
+    "président",
+    "gouvernement",
+    "pays",
+    "dirigeant",
+    "dirigeants",
+    "état",
+    "etat",
+    "autorités",
+    "ministre",
+    "alliés",
+    "occidentaux",
+    "européens",
+    "régime",
+}
 
 
-def inner_act(content: list[Token], lex: Lexicon,
-              cue: Token | None = None) -> tuple[str, Token] | None:
+def _agent_subject(subj: Token) -> bool:
+    """`le président russe devrait …` obliges someone; `la consommation devrait …` forecasts."""
+    if subj.pos_ == "PROPN":
+        return True
+    if subj.pos_ == "PRON":
+        return subj.lower_ in {"il", "elle", "ils", "elles", "vous", "tu"}
+    return lemma(subj).lower() in AGENT_NOUNS
+
+
+def inner_act(
+    content: list[Token], lex: Lexicon, cue: Token | None = None
+) -> tuple[str, Token] | None:
     """`« J'ai invité la Russie… », a-t-il dit`, `dit avoir mis en garde`: the act inside."""
     for t in content:
         if t.pos_ != "VERB":
             continue
-        if cue is not None and t.head.i == cue.i and t.dep_ in {"xcomp", "ccomp"} \
-                and "Inf" in t.morph.get("VerbForm", []) + t.head.morph.get("VerbForm", []) + [
-                    a.morph.get("VerbForm", ["?"])[0] for a in t.children
-                    if a.dep_.startswith("aux")]:
+        if (
+            cue is not None
+            and t.head.i == cue.i
+            and t.dep_ in {"xcomp", "ccomp"}
+            and "Inf"
+            in t.morph.get("VerbForm", [])
+            + t.head.morph.get("VerbForm", [])
+            + [a.morph.get("VerbForm", ["?"])[0] for a in t.children if a.dep_.startswith("aux")]
+        ):
             hit = lex.match_verb(t)
             if hit and hit[0] != "statement" and not negated(t):
                 return hit[0], t
         subj = [c for c in t.children if c.dep_ in {"nsubj", "expl:subj"}]
-        subj += [g for c in t.children if c.dep_.startswith("aux") for g in c.children
-                 if g.dep_ == "nsubj"]
+        subj += [
+            g
+            for c in t.children
+            if c.dep_.startswith("aux")
+            for g in c.children
+            if g.dep_ == "nsubj"
+        ]
         if not any(c.lower_ in FIRST_PERSON for c in subj):
             continue
         hit = lex.match_verb(t)
@@ -105,8 +164,20 @@ def inner_act(content: list[Token], lex: Lexicon,
     return None
 
 
-MEETING_VERBS = {"participer", "rencontrer", "négocier", "dialoguer", "discuter", "venir",
-                 "rejoindre", "assister", "reprendre", "renouer", "visiter", "échanger"}
+MEETING_VERBS = {
+    "participer",
+    "rencontrer",
+    "négocier",
+    "dialoguer",
+    "discuter",
+    "venir",
+    "rejoindre",
+    "assister",
+    "reprendre",
+    "renouer",
+    "visiter",
+    "échanger",
+}
 
 
 def _invitation_type(cue: Cue) -> str | None:
@@ -133,6 +204,8 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         invitation = _invitation_type(cue)
         if invitation:
             return invitation, conf - 0.1
+        if lemma(cue.tok) == "demander" and any(t.text == "?" for t in content):
+            return "statement", conf - 0.2  # `lui a demandé : « … ? »` asks a question
     if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
         inner = inner_act(content, lex, cue.tok)
         if inner is not None:

@@ -9,9 +9,29 @@ from .lexicon import Lexicon
 from .pipeline import lemma
 from .quotes import QuoteIndex
 
-DOC_NOUNS = {"bilan", "communiqué", "rapport", "texte", "résolution", "lettre", "courrier",
-             "déclaration", "document", "source", "message", "note", "enquête", "décret",
-             "tribune", "initiative", "campagne", "site", "compte", "récit", "étude"}
+DOC_NOUNS = {
+    "bilan",
+    "communiqué",
+    "rapport",
+    "texte",
+    "résolution",
+    "lettre",
+    "courrier",
+    "déclaration",
+    "document",
+    "source",
+    "message",
+    "note",
+    "enquête",
+    "décret",
+    "tribune",
+    "initiative",
+    "campagne",
+    "site",
+    "compte",
+    "récit",
+    "étude",
+}
 
 
 def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:
@@ -33,8 +53,13 @@ def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:
             if owner is None:
                 continue
             x = owner
-        elif low == "pour" and tok.i <= sent.start + 1 and tok.dep_ == "case" \
-                and tok.head.pos_ in {"PROPN", "NOUN"} and tok.head.i + 1 < len(tok.doc):
+        elif (
+            low == "pour"
+            and tok.i <= sent.start + 1
+            and tok.dep_ == "case"
+            and tok.head.pos_ in {"PROPN", "NOUN"}
+            and tok.head.i + 1 < len(tok.doc)
+        ):
             x = tok.head
             end = max(t.i for t in x.subtree)
             if end + 1 >= len(tok.doc) or tok.doc[end + 1].text != ",":
@@ -67,9 +92,13 @@ def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
                     author = None  # the participle is a cue of its own
                     break
                 author = agent_of(c) or agent_of(tok)
-            elif c.dep_ == "nmod" and c.pos_ in {"PROPN", "NOUN"} and c.i > tok.i and any(
-                    g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children) \
-                    and type_ != "statement":
+            elif (
+                c.dep_ == "nmod"
+                and c.pos_ in {"PROPN", "NOUN"}
+                and c.i > tok.i
+                and any(g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children)
+                and type_ != "statement"
+            ):
                 author = author or c
         if author is not None:
             cues.append(Cue(tok, lemma(tok), type_, "noun", sent, tok.i, subjects=[author]))

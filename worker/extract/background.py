@@ -9,9 +9,23 @@ from spacy.tokens import Span, Token
 
 from .pipeline import lemma
 
-MONTHS = {"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
-          "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-          "décembre": 12, "decembre": 12}
+MONTHS = {
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
+}
 EARLIER = re.compile(
     r"\b(?:la semaine (?:dernière|passée)|le mois (?:dernier|passé)|l'(?:an|année) (?:dernier|"
     r"dernière|passée)|récemment|auparavant|naguère|précédemment|pour rappel|"
@@ -28,12 +42,19 @@ ADV_EARLIER = {"déjà", "récemment", "auparavant", "précédemment", "naguère
 def is_pluperfect(cue: Token) -> bool:
     """`avait dit`, `s'était dit`, `avaient annoncé`, or an imperfect reporting verb."""
     for c in cue.children:
-        if c.dep_.startswith("aux") and lemma(c) in {"avoir", "être"} \
-                and "Imp" in c.morph.get("Tense", []) and "Ind" in c.morph.get("Mood", []):
+        if (
+            c.dep_.startswith("aux")
+            and lemma(c) in {"avoir", "être"}
+            and "Imp" in c.morph.get("Tense", [])
+            and "Ind" in c.morph.get("Mood", [])
+        ):
             return True
     compound = any(c.dep_.startswith("aux") for c in cue.children)
-    if not compound and cue.lower_.endswith(("ait", "aient", "ais")) \
-            and "Imp" in cue.morph.get("Tense", []):
+    if (
+        not compound
+        and cue.lower_.endswith(("ait", "aient", "ais"))
+        and "Imp" in cue.morph.get("Tense", [])
+    ):
         return True
     return False
 

@@ -10,8 +10,28 @@ from spacy.tokens import Doc, Token
 from .actors import ActorKB, Mention, fold
 from .pipeline import lemma
 
-NP_SKIP = {"acl:relcl", "acl", "advcl", "conj", "cc", "punct", "parataxis", "dep", "ccomp",
-           "xcomp", "obl:mod", "obl", "mark"}
+NP_SKIP = {
+    "acl:relcl",
+    "acl",
+    "advcl",
+    "conj",
+    "cc",
+    "punct",
+    "parataxis",
+    "dep",
+    "ccomp",
+    "xcomp",
+    "obl:mod",
+    "obl",
+    "mark",
+    "cop",
+    "nsubj",
+    "advmod",
+    "aux",
+    "aux:tense",
+    "expl:subj",
+    "expl:comp",
+}
 
 
 @dataclass
@@ -48,9 +68,12 @@ class DocContext:
         if propns is None:
             propns = [t for t in self.doc if t.pos_ == "PROPN"]
         for tok in propns:
-            if tok.dep_ != "flat:name" and tok.i not in self.at \
-                    and any(c.dep_ == "flat:name" for c in tok.children) \
-                    and tok.ent_type_ not in {"ORG", "LOC"}:
+            if (
+                tok.dep_ != "flat:name"
+                and tok.i not in self.at
+                and any(c.dep_ == "flat:name" for c in tok.children)
+                and tok.ent_type_ not in {"ORG", "LOC"}
+            ):
                 self._register_name(_name_span(tok))
                 self._register_mention(tok.i, _name_span(tok))
         self.person_spans.sort()
@@ -59,16 +82,19 @@ class DocContext:
             hit = self.at.get(tok.i)
             if tok.dep_ != "flat:name" and (hit is None or hit.person):
                 head = tok.head if tok.dep_ in {"appos", "nmod", "flat:name", "nsubj"} else None
-                for cand in (head, *[c for c in tok.children
-                                     if c.dep_ in {"appos", "amod", "nmod"}]):
+                for cand in (
+                    head,
+                    *[c for c in tok.children if c.dep_ in {"appos", "amod", "nmod"}],
+                ):
                     if cand is None or cand.pos_ != "NOUN":
                         continue
                     role, actor, former = self.office(cand)
                     if role:
                         name = self.full_name(_name_span(tok))
                         self.roles.setdefault((role, actor), name)
-                        self.person_actor.setdefault(fold(name).split()[-1],
-                                                     None if former else actor)
+                        self.person_actor.setdefault(
+                            fold(name).split()[-1], None if former else actor
+                        )
                         if former:
                             self.former.add(fold(name).split()[-1])
                         break
@@ -98,8 +124,9 @@ class DocContext:
 
     def _office(self, head: Token) -> tuple[str | None, str | None, bool]:
         toks = np_tokens(head)
-        text = " " + _words(" ".join(t.text for t in toks)) + " "
+        text = " " + _words(" ".join(t.text for t in toks)).replace(" ex-", " ex ") + " "
         head_word = {_words(lemma(head)), _words(head.text)}
+        head_word |= {w[3:] for w in head_word if w.startswith("ex-")}
         role = None
         best = 0
         for k, r, words in self.kb.office_keys(_words):
@@ -108,8 +135,10 @@ class DocContext:
         if role is None:
             return None, None, False
         actor = None
-        former = any(fold(t.text).rstrip("-") in self.kb.former or fold(t.text).startswith("ex-")
-                     for t in toks)
+        former = any(
+            fold(t.text).rstrip("-") in self.kb.former or fold(t.text).startswith("ex-")
+            for t in toks
+        )
         for t in toks:
             m = self.at.get(t.i)
             if m and m.actor and m.person is None:
@@ -135,24 +164,67 @@ def np_tokens(head: Token) -> list[Token]:
     return sorted(out, key=lambda t: t.i)
 
 
-NAME_PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "der", "den", "di", "da", "el",
-                  "al", "ben", "bin", "mac", "st"}
+NAME_PARTICLES = {
+    "le",
+    "la",
+    "de",
+    "du",
+    "des",
+    "van",
+    "von",
+    "der",
+    "den",
+    "di",
+    "da",
+    "el",
+    "al",
+    "ben",
+    "bin",
+    "mac",
+    "st",
+}
 
 
 def _name_span(tok: Token) -> str:
     """A proper name with its `flat:name` parts and capitalised words just before it
     (`Marine Le Pen`, `Ursula von der Leyen` often come out of the parser in pieces)."""
-    parts = sorted([tok] + [c for c in tok.children if c.dep_ == "flat:name"],
-                   key=lambda t: t.i)
+    parts = sorted([tok] + [c for c in tok.children if c.dep_ == "flat:name"], key=lambda t: t.i)
     doc = tok.doc
     i = parts[0].i - 1
-    while i >= 0 and doc[i].text[:1].isalpha() and not doc[i].is_sent_start and (
-            doc[i].text[:1].isupper() and doc[i].pos_ in {"PROPN", "NOUN", "DET", "X"}
-            or doc[i].lower_ in NAME_PARTICLES - {"de", "du", "des", "la", "le"}):
-        if doc[i].pos_ == "NOUN" and not doc[i].text[:1].isupper():
-            break
+    # only through a particle: `Le Pen` <- `Marine`, `der Leyen` <- `von` <- `Ursula`
+    while (
+        i >= 1
+        and doc[i].lower_ in NAME_PARTICLES
+        and (doc[i].text[:1].isupper() or doc[i].lower_ not in {"de", "du", "des", "la", "le"})
+    ):
         parts.insert(0, doc[i])
         i -= 1
+        if doc[i].text[:1].isupper() and doc[i].is_alpha and doc[i].lower_ not in NAME_PARTICLES:
+            parts.insert(0, doc[i])
+            break
     while parts and parts[0].lower_ in NAME_PARTICLES:
         parts.pop(0)
-    return " ".join(t.text for t in parts) if parts else tok.text
+    if not parts:
+        return tok.text
+    # `Anne` `-` `Marie`, `Bechet` `-` `Golovko`: hyphenated names split by the tokenizer
+    i = parts[0].i - 1
+    while (
+        i >= 1
+        and doc[i].text == "-"
+        and not doc[i].whitespace_
+        and not doc[i - 1].whitespace_
+        and doc[i - 1].text[:1].isupper()
+    ):
+        parts[:0] = [doc[i - 1], doc[i]]
+        i -= 2
+    j = parts[-1].i + 1
+    while (
+        j + 1 < len(doc)
+        and doc[j].text == "-"
+        and not doc[j - 1].whitespace_
+        and not doc[j].whitespace_
+        and doc[j + 1].text[:1].isupper()
+    ):
+        parts.extend([doc[j], doc[j + 1]])
+        j += 2
+    return "".join(t.text_with_ws for t in parts).strip()

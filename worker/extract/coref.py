@@ -5,14 +5,25 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from .context import DocContext
-from .cues import Cue, sent_of
+from .cues import Cue
+from .pipeline import sent_of
 from .speakers import Speaker, _person, np_text, np_tokens, resolve_np
 
-SUBJ_PRONOUNS = {"il": ("m", False), "elle": ("f", False), "ils": ("m", True),
-                 "elles": ("f", True), "-il": ("m", False), "-elle": ("f", False),
-                 "-ils": ("m", True), "-elles": ("f", True), "celui-ci": ("m", False),
-                 "celle-ci": ("f", False), "ce dernier": ("m", False),
-                 "cette dernière": ("f", False), "lui": ("m", False)}
+SUBJ_PRONOUNS = {
+    "il": ("m", False),
+    "elle": ("f", False),
+    "ils": ("m", True),
+    "elles": ("f", True),
+    "-il": ("m", False),
+    "-elle": ("f", False),
+    "-ils": ("m", True),
+    "-elles": ("f", True),
+    "celui-ci": ("m", False),
+    "celle-ci": ("f", False),
+    "ce dernier": ("m", False),
+    "cette dernière": ("f", False),
+    "lui": ("m", False),
+}
 
 
 def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[Speaker]]]:
@@ -33,15 +44,19 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
             heads = [c.agent] if c.agent is not None else c.subjects
             sps = [sp for h in heads if (sp := resolve_np(ctx, h, history)) is not None]
         if sps is None:
-            later = [s for f in first[i + 1:] if f for s in f if s.person]
+            later = [s for f in first[i + 1 :] if f for s in f if s.person]
             if c.pronoun in {"celui-ci", "celle-ci"}:
-                pron = [t.i for t in ctx.doc[sent_of(c.tok).start:c.tok.i]
-                        if t.lower_.startswith(("celui", "celle"))]
+                pron = [
+                    t.i
+                    for t in ctx.doc[sent_of(c.tok).start : c.tok.i]
+                    if t.lower_.startswith(("celui", "celle"))
+                ]
                 sp = last_person_before(ctx, pron[-1] if pron else c.tok.i)
             elif c.pronoun is not None:
                 sp = resolve_pronoun(c.pronoun, history, later)
-                since = max((positions[k] for k in range(len(history)) if history[k] is sp),
-                            default=-1)
+                since = max(
+                    (positions[k] for k in range(len(history)) if history[k] is sp), default=-1
+                )
                 # a subject named after the last agreeing speaker is the nearer antecedent
                 nearer = subject_before(ctx, c.tok.i, c.pronoun, max(since, _prev_sent(c.tok)))
                 sp = nearer or sp
@@ -69,11 +84,14 @@ def _prev_sent(tok: Token) -> int:
 def _narrative_infinitive(v: Token) -> bool:
     """`Et d'ajouter : « ... »`: the infinitive takes the last speaker."""
     return "Inf" in v.morph.get("VerbForm", []) and any(
-        c.lower_ in {"d'", "d’", "de"} for c in v.children)
+        c.lower_ in {"d'", "d’", "de"} for c in v.children
+    )
 
 
 def resolve_pronoun(word: str, history: list[Speaker], later: list[Speaker]) -> Speaker | None:
     """Antecedent of a subject pronoun: the latest agreeing speaker, else a later one."""
+    if word.lower() not in SUBJ_PRONOUNS and word.lower() != "sa":
+        return None  # `je`, `nous`, `on` outside a quotation: the writer, not a speaker
     gender, plural = SUBJ_PRONOUNS.get(word.lower(), ("", False))
     for pool in (reversed(history), iter(later)):
         for sp in pool:
@@ -104,16 +122,20 @@ def subject_before(ctx: DocContext, i: int, pronoun: str, since: int) -> Speaker
     for m in ctx.mentions:
         if not since < m.start < i:
             continue
-        root = ctx.doc[m.start:m.end].root
+        root = ctx.doc[m.start : m.end].root
         if root.dep_ not in {"nsubj", "nsubj:pass"}:
             continue
         if m.person is not None:
             sp = _person(ctx, ctx.full_name(m.person.name), m.person.gender, root)
         elif m.actor:
             g = root.morph.get("Gender", [])
-            sp = Speaker(np_text(np_tokens(root)) or m.text, m.actor, False,
-                         "f" if g == ["Fem"] else ("m" if g else ""),
-                         root.morph.get("Number", []) == ["Plur"])
+            sp = Speaker(
+                np_text(np_tokens(root)) or m.text,
+                m.actor,
+                False,
+                "f" if g == ["Fem"] else ("m" if g else ""),
+                root.morph.get("Number", []) == ["Plur"],
+            )
         else:
             continue
         if sp.plural != plural or (gender and sp.gender and sp.gender != gender):

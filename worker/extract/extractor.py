@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from .coref import resolve_speakers
 from .cues import Cue, candidates, verb_cues
 from .lexicon import load_lexicon
 from .pipeline import LAZY_PIPES, as_date, check_text, ensure_line_breaks, use_pipeline
+from .postprocess import dedup, inherit_targets, merge_participles
 from .prefilter import Prefilter
 from .quotes import QuoteIndex, find_quotes
 from .speakers import Speaker
@@ -39,8 +39,13 @@ from .titles import title_statements
 class Extractor:
     """French statement extractor over a caller-provided spaCy pipeline."""
 
-    def __init__(self, nlp: Language, *, lexicon_paths: Iterable[str | Path] = (),
-                 actor_paths: Iterable[str | Path] = ()) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        *,
+        lexicon_paths: Iterable[str | Path] = (),
+        actor_paths: Iterable[str | Path] = (),
+    ) -> None:
         ensure_line_breaks(nlp)
         self.nlp = nlp
         # measured on the dev set: NER adds nothing the parser's PROPN + KB do not give, and the
@@ -59,8 +64,9 @@ class Extractor:
             return []
         return self.from_doc(self.nlp(text, disable=self.disabled), as_date(published))
 
-    def extract_many(self, items: Iterable[tuple[str, date | None]],
-                     batch_size: int = 32) -> Iterator[list[Statement]]:
+    def extract_many(
+        self, items: Iterable[tuple[str, date | None]], batch_size: int = 32
+    ) -> Iterator[list[Statement]]:
         """One list per item, in order; texts the prefilter rejects are never parsed."""
         batch: list[tuple[str, date | None]] = []
         for item in items:
@@ -71,12 +77,21 @@ class Extractor:
         if batch:
             yield from self._run_batch(batch, batch_size)
 
-    def _run_batch(self, batch: list[tuple[str, date | None]],
-                   batch_size: int) -> Iterator[list[Statement]]:
-        keep = [i for i, (t, _) in enumerate(batch)
-                if check_text(t).strip() and self.prefilter.keep(t)]
-        docs = dict(zip(keep, self.nlp.pipe([batch[i][0] for i in keep],
-                                            batch_size=batch_size, disable=self.disabled), strict=True))
+    def _run_batch(
+        self, batch: list[tuple[str, date | None]], batch_size: int
+    ) -> Iterator[list[Statement]]:
+        keep = [
+            i for i, (t, _) in enumerate(batch) if check_text(t).strip() and self.prefilter.keep(t)
+        ]
+        docs = dict(
+            zip(
+                keep,
+                self.nlp.pipe(
+                    [batch[i][0] for i in keep], batch_size=batch_size, disable=self.disabled
+                ),
+                strict=True,
+            )
+        )
         for i, (_, published) in enumerate(batch):
             yield self.from_doc(docs[i], as_date(published)) if i in docs else []
 
@@ -91,20 +106,26 @@ class Extractor:
             here = verb_cues(sent, toks, self.lex, quotes)
             here += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
             here += noun_cues(sent, toks, self.lex, quotes)
-            cues.extend(_merge_participles(here))
+            cues.extend(merge_participles(here))
         resolved = resolve_speakers(ctx, cues)
         found: list[tuple[Statement, str]] = []
         for cue, speakers in resolved:
-            found.extend((s, cue.kind) for s in
-                         self._statements(ctx, quotes, cue, speakers, resolved))
-        out = _inherit_targets(_dedup(found))
+            found.extend(
+                (s, cue.kind) for s in self._statements(ctx, quotes, cue, speakers, resolved)
+            )
+        out = inherit_targets(dedup(found))
         out.extend(title_statements(ctx, quotes, out, self.lex))
         out.sort(key=lambda s: (s.start, s.end))
         return out
 
-    def _statements(self, ctx: DocContext, quotes: QuoteIndex, cue: Cue,
-                    speakers: list[Speaker],
-                    resolved: list[tuple[Cue, list[Speaker]]]) -> list[Statement]:
+    def _statements(
+        self,
+        ctx: DocContext,
+        quotes: QuoteIndex,
+        cue: Cue,
+        speakers: list[Speaker],
+        resolved: list[tuple[Cue, list[Speaker]]],
+    ) -> list[Statement]:
         sent = cue.sent
         content = _content(cue)
         type_, conf = act_type(cue, content, self.lex)
@@ -121,11 +142,15 @@ class Extractor:
                 exclude: set[str | None] = {sp.actor, None}
                 if cue.kind == "acl" or (cue.kind == "noun" and type_ == "rejection"):
                     # `une demande rejetée par Moscou`: whose demand it was
-                    hosts = [s.actor for c, ss in resolved if c.sent == sent and c is not cue
-                             for s in ss if s.actor and s.actor != sp.actor]
+                    hosts = [
+                        s.actor
+                        for c, ss in resolved
+                        if c.sent == sent and c is not cue
+                        for s in ss
+                        if s.actor and s.actor != sp.actor
+                    ]
                     targets = list(dict.fromkeys(a for a in hosts if a))
-                passive_subj = next((c for c in cue.tok.children if c.dep_ == "nsubj:pass"),
-                                    None)
+                passive_subj = next((c for c in cue.tok.children if c.dep_ == "nsubj:pass"), None)
                 if not targets and cue.kind == "passive" and passive_subj is not None:
                     # `Téhéran est accusé par les Occidentaux de …`: the subject is the target
                     targets = content_targets(ctx, list(passive_subj.subtree), exclude)
@@ -147,28 +172,30 @@ class Extractor:
                     targets = targets or content_targets(ctx, content, exclude)
                 if not targets and type_ in {"warning", "offer", "rejection"}:
                     targets = salient_counterpart(ctx, exclude)
-            out.append(Statement(
-                speaker=sp.name, speaker_actor=sp.actor, type=type_, targets=tuple(targets),
-                direct=direct, background=background, start=start, end=end,
-                sentence=text[sent.start_char:sent.end_char].strip(),
-                content=quoted or " ".join(t.text for t in content)[:500],
-                cue=text[cue.tok.idx: ctx.doc[cue.last].idx + len(ctx.doc[cue.last])],
-                person=sp.person, confidence=round(conf, 2),
-            ))
+            out.append(
+                Statement(
+                    speaker=sp.name,
+                    speaker_actor=sp.actor,
+                    type=type_,
+                    targets=tuple(targets),
+                    direct=direct,
+                    background=background,
+                    start=start,
+                    end=end,
+                    sentence=text[sent.start_char : sent.end_char].strip(),
+                    content=quoted or _content_text(content),
+                    cue=text[cue.tok.idx : ctx.doc[cue.last].idx + len(ctx.doc[cue.last])],
+                    person=sp.person,
+                    confidence=round(conf, 2),
+                )
+            )
         return out
 
 
-def _merge_participles(cues: list[Cue]) -> list[Cue]:
-    """`a averti ..., réitérant « ... »`: a participle repeating its host's act is not new."""
-    out = []
-    for c in cues:
-        if c.kind == "participle":
-            host = next((h for h in cues if h is not c and h.kind == "verb"
-                         and c.tok in list(h.tok.subtree)), None)
-            if host is not None and (c.type == "statement" or c.type == host.type):
-                continue
-        out.append(c)
-    return out
+def _content_text(content: list[Token]) -> str:
+    """The reported words without auxiliaries and punctuation, capped for storage."""
+    words = [t.text for t in content if not t.is_punct and not t.dep_.startswith("aux")]
+    return " ".join(words)[:500]
 
 
 def _content(cue: Cue) -> list[Token]:
@@ -177,14 +204,24 @@ def _content(cue: Cue) -> list[Token]:
     subj = {t.i for h in cue.subjects for t in h.subtree}
     if cue.agent is not None:
         subj |= {t.i for t in cue.agent.subtree}
-    skip = {t.i for c in v.children if c.dep_ == "advcl" and c.i > v.i
-            and "Part" in c.morph.get("VerbForm", []) for t in c.subtree}
+    skip = {
+        t.i
+        for c in v.children
+        if c.dep_ == "advcl" and c.i > v.i and "Part" in c.morph.get("VerbForm", [])
+        for t in c.subtree
+    }
     # `X appelle à …, la Russie demande …`: another clause with its own subject is not content
-    skip |= {t.i for c in v.children if c.dep_ in {"conj", "parataxis"} and c.i > v.i
-             and any(g.dep_ in {"nsubj", "expl:subj"} for g in c.children) for t in c.subtree}
+    skip |= {
+        t.i
+        for c in v.children
+        if c.dep_ in {"conj", "parataxis"}
+        and c.i > v.i
+        and any(g.dep_ in {"nsubj", "expl:subj"} for g in c.children)
+        for t in c.subtree
+    }
     # a rubric before a title colon (`Sanctions contre la Russie : X …`) is not what was said
     colon = next((t.i for t in cue.sent if t.text == ":" and t.i < v.i), None)
-    if colon is not None and any(t.text in {":", "«", '"'} for t in v.doc[v.i: cue.sent.end]):
+    if colon is not None and any(t.text in {":", "«", '"'} for t in v.doc[v.i : cue.sent.end]):
         colon = None  # `X a déclaré : « … »` keeps its colon after the cue
     start = cue.sent.start if colon is None else colon + 1
     middle = cue.sent.start + (cue.sent.end - cue.sent.start) / 2
@@ -204,46 +241,3 @@ def _span(text: str, sent: Span, quotes: QuoteIndex) -> tuple[int, int]:
     if q is not None and q[0] < start:
         start = q[0]
     return start, end
-
-
-def _dedup(found: list[tuple[Statement, str]]) -> list[Statement]:
-    """One statement per speaker and act in a sentence; relays yield to named acts."""
-    seen: dict[tuple, tuple[Statement, str]] = {}
-    for s, kind in found:
-        key = (s.start, _speaker_key(s), s.type, s.background)
-        if key not in seen:
-            seen[key] = (s, kind)
-    by_sent: dict[int, list[tuple[Statement, str]]] = {}
-    for s, kind in seen.values():
-        by_sent.setdefault(s.start, []).append((s, kind))
-    final = []
-    for group in by_sent.values():
-        verbs = [s for s, kind in group if kind not in {"selon", "noun", "relay"}]
-        actors = {s.speaker_actor for s in verbs if s.speaker_actor}
-        for s, kind in group:
-            if kind in {"selon", "relay"} and verbs:
-                continue  # `…, rapporte Reuters`: the relay passes on someone else's words
-            if kind == "noun" and s.speaker_actor in actors:
-                continue  # `X réclame … aux revendications de Moscou`: the same side again
-            final.append(s)
-    return final
-
-
-def _inherit_targets(sts: list[Statement]) -> list[Statement]:
-    """An offer or demand with no addressee keeps the one its speaker last addressed."""
-    last: dict[tuple[str, str], tuple[str, ...]] = {}
-    out = []
-    for s in sorted(sts, key=lambda x: x.start):
-        key = (_speaker_key(s), s.type)
-        if s.type in {"offer"} and not s.targets and key in last:
-            s = replace(s, targets=last[key], confidence=round(s.confidence - 0.1, 2))
-        if s.targets:
-            last[key] = s.targets
-        out.append(s)
-    return out
-
-
-def _speaker_key(s: Statement) -> str:
-    if s.person and s.speaker and s.speaker[:1].isupper():
-        return s.speaker.split()[-1].lower()
-    return s.speaker_actor or (s.speaker or "").lower()

@@ -84,11 +84,17 @@ class Lexicon:
         lemma = guess or lemma_of(tok).lower()
         if lemma not in self.verbs and lemma not in self.locutions:
             lemma = guess_er_lemma(tok.lower_) or lemma
-        if lemma not in self.verbs and lemma not in self.locutions \
-                and lemma not in self.reflexive_verbs:
+        if (
+            lemma not in self.verbs
+            and lemma not in self.locutions
+            and lemma not in self.reflexive_verbs
+        ):
             return None
-        reflexive = any(c.lower_ in REFLEXIVE and c.dep_.startswith(("expl", "obj", "iobj"))
-                        for c in tok.children if c.i < tok.i)
+        reflexive = any(
+            c.lower_ in REFLEXIVE and c.dep_.startswith(("expl", "obj", "iobj"))
+            for c in tok.children
+            if c.i < tok.i
+        )
         if reflexive and ("se_" + lemma) in self.exclude:
             return None
         doc = tok.doc
@@ -123,8 +129,9 @@ class Lexicon:
         """`et juge qu'...` tagged NOUN: the -er verb lemma when the context wants a verb."""
         if tok.pos_ not in {"NOUN", "ADJ"} or any(c.dep_ == "det" for c in tok.children):
             return None
-        if tok.pos_ == "ADJ" and not (tok.dep_ == "ROOT" or any(
-                c.dep_ == "nsubj" for c in tok.children)):
+        if tok.pos_ == "ADJ" and not (
+            tok.dep_ == "ROOT" or any(c.dep_ == "nsubj" for c in tok.children)
+        ):
             return None
         low = tok.lower_
         for suffix, repl in (("ent", "er"), ("es", "er"), ("e", "er")):
@@ -138,6 +145,8 @@ class Lexicon:
         doc = tok.doc
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
         prev = doc[tok.i - 1] if tok.i > 0 else None
+        if prev is not None and prev.pos_ in {"ADP", "DET"}:
+            return None  # `conférence de presse`: a noun after all
         if nxt is not None and nxt.lower_ in {"que", "qu'", "qu’", ":", "à", "au", "aux"}:
             return guess
         if any(c.dep_ == "ccomp" for c in tok.children):
@@ -145,7 +154,8 @@ class Lexicon:
         if prev is not None and (prev.pos_ in {"PROPN", "PRON"} or prev.lower_ == "et"):
             return guess
         if any(c.dep_ == "nsubj" for c in tok.children) and any(
-                c.dep_ == "obj" for c in tok.children):
+            c.dep_ == "obj" for c in tok.children
+        ):
             return guess
         return None
 
@@ -176,18 +186,72 @@ class Lexicon:
 
 
 IRREGULAR_FORMS = (
-    "dit", "dis", "dire", "disant", "dira", "disai", "écri", "écriv", "selon", "d'après",
-    "aux yeux", "prév", "prêt", "promi", "promet", "offr", "offert", "exclu", "requi",
-    "conclu", "admi", "admet", "reconnu", "reconnai", "reconnaî", "souti", "souten",
-    "contredi", "ni", "nie", "nié", "vou", "veu", "voul", "pens", "croi", "cru",
-    "répond", "répondu", "interdi", "fait savoir", "fait valoir", "mis en garde",
-    "met en garde", "mettent en garde", "mettre en garde", "main tendue", "tend la main",
-    "fin de non-recevoir", "il faut", "faut",
+    "dit",
+    "dis",
+    "dire",
+    "disant",
+    "dira",
+    "disai",
+    "écri",
+    "écriv",
+    "selon",
+    "d'après",
+    "aux yeux",
+    "prév",
+    "prêt",
+    "promi",
+    "promet",
+    "offr",
+    "offert",
+    "exclu",
+    "requi",
+    "conclu",
+    "admi",
+    "admet",
+    "reconnu",
+    "reconnai",
+    "reconnaî",
+    "souti",
+    "souten",
+    "contredi",
+    "ni",
+    "nie",
+    "nié",
+    "vou",
+    "veu",
+    "voul",
+    "pens",
+    "croi",
+    "cru",
+    "répond",
+    "répondu",
+    "interdi",
+    "fait savoir",
+    "fait valoir",
+    "mis en garde",
+    "met en garde",
+    "mettent en garde",
+    "mettre en garde",
+    "main tendue",
+    "tend la main",
+    "fin de non-recevoir",
+    "il faut",
+    "faut",
 )
 
 
-ER_ENDINGS = (("aient", ""), ("ait", ""), ("ées", ""), ("és", ""), ("ée", ""), ("é", ""),
-              ("ent", ""), ("es", ""), ("e", ""), ("ant", ""))
+ER_ENDINGS = (
+    ("aient", ""),
+    ("ait", ""),
+    ("ées", ""),
+    ("és", ""),
+    ("ée", ""),
+    ("é", ""),
+    ("ent", ""),
+    ("es", ""),
+    ("e", ""),
+    ("ant", ""),
+)
 
 
 def guess_er_lemma(form: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from .quotes import find_quotes
 
@@ -28,9 +28,13 @@ def line_breaks(doc: Doc) -> Doc:
             tok.is_sent_start = True
         elif tok.is_space:
             continue
-        elif quotes.inside(tok.idx) or (prev.text not in SENT_END and not prev.is_space) \
-                or tok.text[:1].islower() or tok.text in {",", "»", "”", ")"} \
-                or (quotes.containing(tok.idx - 1) and tok.text in {"»", "”", '"'}):
+        elif (
+            quotes.inside(tok.idx)
+            or (prev.text not in SENT_END and not prev.is_space)
+            or tok.text[:1].islower()
+            or tok.text in {",", "»", "”", ")"}
+            or (quotes.containing(tok.idx - 1) and tok.text in {"»", "”", '"'})
+        ):
             tok.is_sent_start = False
     return doc
 
@@ -52,8 +56,9 @@ def load_model(name: str = "fr_core_news_md") -> Language:
 def ensure_line_breaks(nlp: Language) -> None:
     if "veille_line_breaks" not in nlp.pipe_names:
         before = "parser" if "parser" in nlp.pipe_names else None
-        nlp.add_pipe("veille_line_breaks", before=before) if before else \
-            nlp.add_pipe("veille_line_breaks", first=True)
+        nlp.add_pipe("veille_line_breaks", before=before) if before else nlp.add_pipe(
+            "veille_line_breaks", first=True
+        )
 
 
 def check_text(text: object) -> str:
@@ -100,3 +105,14 @@ def lemma(tok: Token) -> str:
         _cache.clear()
     _cache[key] = value
     return value
+
+
+def sent_of(v: Token) -> Span:
+    """The sentence of a token, from a per-doc table (Token.sent rescans the doc each time)."""
+    table = v.doc.user_data.get("veille_sents")
+    if table is None or len(table) != len(v.doc):
+        table = []
+        for s in v.doc.sents:
+            table.extend([s] * len(s))
+        v.doc.user_data["veille_sents"] = table
+    return table[v.i]

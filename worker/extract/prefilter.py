@@ -35,13 +35,56 @@ IRREGULAR = {
     "tenir": "tient tiennent tenu tenus tenait tenant tenir",
     "mettre": "met mettent mis mise mettait mettant mettre",
 }
-EXTRA = ("selon", "d'apres", "aux yeux", "a ses yeux", "il faut", "faut qu", "la main",
-         "epouvantail", "fin de non-recevoir", "se dit", "se disent", "s'est dit")
-ER_SUFFIXES = ("e", "es", "ent", "ee", "ees", "er", "ant", "ait", "aient", "era", "eront",
-               "erait", "eraient", "ons", "ez", "a", "ai", "erent")
+EXTRA = (
+    "selon",
+    "d'apres",
+    "aux yeux",
+    "a ses yeux",
+    "il faut",
+    "faut qu",
+    "la main",
+    "epouvantail",
+    "fin de non-recevoir",
+    "se dit",
+    "se disent",
+    "s'est dit",
+)
+ER_SUFFIXES = (
+    "e",
+    "es",
+    "ent",
+    "ee",
+    "ees",
+    "er",
+    "ant",
+    "ait",
+    "aient",
+    "era",
+    "eront",
+    "erait",
+    "eraient",
+    "ons",
+    "ez",
+    "a",
+    "ai",
+    "erent",
+)
 RE_SUFFIXES = ("", "s", "ent", "u", "ue", "us", "ait", "aient", "ant", "ra", "rait", "re")
-IR_SUFFIXES = ("it", "is", "issent", "i", "ie", "ies", "ir", "issant", "issait", "issaient",
-               "ira", "iront", "irait")
+IR_SUFFIXES = (
+    "it",
+    "is",
+    "issent",
+    "i",
+    "ie",
+    "ies",
+    "ir",
+    "issant",
+    "issait",
+    "issaient",
+    "ira",
+    "iront",
+    "irait",
+)
 
 
 def conjugations(lemma: str) -> set[str]:
@@ -87,7 +130,8 @@ class Prefilter:
         weak: set[str] = set()
         for lemma in set(lex.verbs) | set(lex.reflexive_verbs):
             (weak if lex.is_weak(lemma) or lex.is_weak("se_" + lemma) else strong).update(
-                conjugations(lemma))
+                conjugations(lemma)
+            )
         phrases: list[str] = []
         for locs in lex.locutions.values():
             for loc in locs:
@@ -97,8 +141,9 @@ class Prefilter:
                     continue
                 # the verb, up to three words, then the locution's last word (`fait état`,
                 # `tend la main`): the last word alone (`état`, `main`) is far too common
-                forms = "|".join(sorted((re.escape(f) for f in conjugations(loc.head)),
-                                        key=len, reverse=True))
+                forms = "|".join(
+                    sorted((re.escape(f) for f in conjugations(loc.head)), key=len, reverse=True)
+                )
                 phrases.append(rf"(?:{forms})\W+(?:\w+\W+){{0,3}}?{re.escape(fold(loc.rest[-1]))}")
         for noun, type_ in lex.nouns.items():
             if type_ == "statement":
@@ -110,7 +155,8 @@ class Prefilter:
         # a weak verb counts next to what makes it speech: `que`, a colon, a quotation
         self._weak = re.compile(
             rf"(?<!\w)(?:{weak_body})(?!\w)\W+(?:\w+\W+){{0,6}}?(?:que\b|qu'|:|«|\"|“)"
-            rf"|(?:»|\"|”|,)\s*(?:\w+\W+){{0,2}}?(?:{weak_body})(?!\w)")
+            rf"|(?:»|\"|”|,)\s*(?:\w+\W+){{0,2}}?(?:{weak_body})(?!\w)"
+        )
 
     def has_cue(self, text: str) -> bool:
         """A strong lexicon word, or a weak one governing a clause or a quotation."""
@@ -123,7 +169,7 @@ class Prefilter:
             return True
         spans = find_quotes(text).spans
         for s, e in spans:
-            if ":" in text[max(0, s - 3):s] or ":" in text[e:e + 3]:
+            if ":" in text[max(0, s - 3) : s] or ":" in text[e : e + 3]:
                 return True
         # `Pour le parti X, l'Espagne « … »`: an opinion framed by `pour X,`
         return bool(spans) and FOR_X.search(fold(text)) is not None

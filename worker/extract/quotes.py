@@ -8,7 +8,7 @@ from dataclasses import dataclass
 OPENERS = {"«": "»", "“": "”", "„": "“", "‹": "›"}
 CLOSERS = {"»", "”", "›"}
 STRAIGHT = '"'
-QUOTE_CHARS = frozenset("«»“”„‹›\"")
+QUOTE_CHARS = frozenset('«»“”„‹›"')
 
 
 @dataclass(frozen=True)

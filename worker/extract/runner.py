@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from .extractor import Extractor
+from .pipeline import check_text
 
 
 def _published(value: Any) -> date | None:
@@ -30,19 +31,19 @@ def _parse(line: str, n: int) -> tuple[str, str, date | None]:
     text = obj.get("text")
     if not isinstance(text, str):
         raise ValueError(f"{doc_id}: missing or non-string 'text'")
-    return doc_id, text, _published(obj.get("published"))
+    return doc_id, check_text(text), _published(obj.get("published"))
 
 
-def run_jsonl(infile: IO[str], outfile: IO[str], extractor: Extractor,
-              batch_size: int = 32) -> int:
+def run_jsonl(infile: IO[str], outfile: IO[str], extractor: Extractor, batch_size: int = 32) -> int:
     """Extract every line of `infile` into `outfile`; malformed lines get an error record."""
     good: list[tuple[str, str, date | None]] = []
     count = 0
 
     def flush() -> Iterator[None]:
         items = [(text, pub) for _, text, pub in good]
-        for (doc_id, _, _), sts in zip(good, extractor.extract_many(items, batch_size),
-                                       strict=True):
+        for (doc_id, _, _), sts in zip(
+            good, extractor.extract_many(items, batch_size), strict=True
+        ):
             rec = {"id": doc_id, "statements": [s.to_json() for s in sts]}
             outfile.write(json.dumps(rec, ensure_ascii=False) + "\n")
             yield None
@@ -57,8 +58,9 @@ def run_jsonl(infile: IO[str], outfile: IO[str], extractor: Extractor,
                 count += 1
             good.clear()
             doc_id = _safe_id(line, n)
-            outfile.write(json.dumps({"id": doc_id, "error": str(e)[:300]},
-                                     ensure_ascii=False) + "\n")
+            outfile.write(
+                json.dumps({"id": doc_id, "error": str(e)[:300]}, ensure_ascii=False) + "\n"
+            )
             count += 1
             continue
         if len(good) >= batch_size:

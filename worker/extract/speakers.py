@@ -10,12 +10,56 @@ from .actors import fold
 from .context import DocContext, _name_span, np_tokens
 from .pipeline import lemma
 
-DETS = {"le", "la", "les", "l'", "l’", "un", "une", "des", "du", "de", "d'", "d’", "ce",
-        "cette", "ces", "son", "sa", "ses", "leur", "leurs", "tous", "toutes"}
+DETS = {
+    "le",
+    "la",
+    "les",
+    "l'",
+    "l’",
+    "un",
+    "une",
+    "des",
+    "du",
+    "de",
+    "d'",
+    "d’",
+    "ce",
+    "cette",
+    "ces",
+    "son",
+    "sa",
+    "ses",
+    "leur",
+    "leurs",
+    "tous",
+    "toutes",
+}
 FEM_NAME_ENDINGS = ("a", "ine", "ie", "ette", "elle", "ès", "ancy", "ise", "ne", "ude", "ice")
-MASC_NAMES = {"pierre", "jean", "mike", "george", "joe", "boris", "dmytro", "philippe",
-              "stéphane", "jérôme", "antoine", "guillaume", "denys", "oleksandre", "andrea",
-              "nikita", "ilya", "luca", "andrzej", "sacha", "mykola", "mustafa", "josé"}
+MASC_NAMES = {
+    "pierre",
+    "jean",
+    "mike",
+    "george",
+    "joe",
+    "boris",
+    "dmytro",
+    "philippe",
+    "stéphane",
+    "jérôme",
+    "antoine",
+    "guillaume",
+    "denys",
+    "oleksandre",
+    "andrea",
+    "nikita",
+    "ilya",
+    "luca",
+    "andrzej",
+    "sacha",
+    "mykola",
+    "mustafa",
+    "josé",
+}
 
 
 @dataclass(frozen=True)
@@ -61,11 +105,16 @@ def np_text(toks: list[Token]) -> str:
     return "".join(t.text_with_ws for t in toks).strip()
 
 
-def resolve_np(ctx: DocContext, head: Token,
-               history: list[Speaker] | None = None) -> Speaker | None:
+def resolve_np(
+    ctx: DocContext, head: Token, history: list[Speaker] | None = None
+) -> Speaker | None:
     """Resolve a nominal subject to a speaker, or None when it cannot speak."""
     toks = np_tokens(head)
-    gender = "f" if head.morph.get("Gender", []) == ["Fem"] else ("m" if head.morph.get("Gender", []) else "")
+    gender = (
+        "f"
+        if head.morph.get("Gender", []) == ["Fem"]
+        else ("m" if head.morph.get("Gender", []) else "")
+    )
     for t in toks:
         if t.pos_ == "DET" and t.morph.get("Gender", []):
             gender = "f" if t.morph.get("Gender", []) == ["Fem"] else "m"
@@ -74,20 +123,26 @@ def resolve_np(ctx: DocContext, head: Token,
     # a named person, possibly with an office in apposition
     for t in toks:
         m = ctx.at.get(t.i)
-        if m and m.person and (t.i == m.start and _apposed(ctx.doc[m.start:m.end].root, head)):
+        if m and m.person and (t.i == m.start and _apposed(ctx.doc[m.start : m.end].root, head)):
             return _person(ctx, ctx.full_name(m.person.name), m.person.gender, head)
     lo, hi = toks[0].i, toks[-1].i
     run_end = head.i
-    while run_end + 1 < len(ctx.doc) and run_end + 1 <= hi and \
-            ctx.doc[run_end + 1].text not in {",", "(", "–"}:
+    while (
+        run_end + 1 < len(ctx.doc)
+        and run_end + 1 <= hi
+        and ctx.doc[run_end + 1].text not in {",", "(", "–"}
+    ):
         run_end += 1
     doc = ctx.doc
     for start, name in ctx.person_spans:
         if start < lo - 1 or start > max(hi, run_end + 2):
             continue
         adjacent = start == run_end + 1 or (start == run_end + 2 and doc[run_end + 1].text == ",")
-        if len(name.split()) >= 2 and ctx.at.get(start) is None \
-                and (adjacent or (lo <= start <= hi and _apposed(doc[start], head))):
+        if (
+            len(name.split()) >= 2
+            and ctx.at.get(start) is None
+            and (adjacent or (lo <= start <= hi and _apposed(doc[start], head)))
+        ):
             name = ctx.full_name(name)
             return _person(ctx, name, name_gender(name) or gender, head)
     for t in toks:
@@ -95,13 +150,20 @@ def resolve_np(ctx: DocContext, head: Token,
         if not _apposed(t, head):
             continue
         is_name = t.pos_ == "PROPN" or any(c.dep_ == "flat:name" for c in t.children)
-        if (t.ent_type_ == "PER" or is_name) and m is None and t.dep_ != "flat:name" \
-                and t.text[:1].isupper() and t.ent_type_ != "ORG":
+        if (
+            (t.ent_type_ == "PER" or is_name)
+            and m is None
+            and t.dep_ != "flat:name"
+            and t.text[:1].isupper()
+            and t.ent_type_ != "ORG"
+        ):
             name = ctx.full_name(_name_span(t))
             if len(name.split()) >= 2 or t.ent_type_ in {"PER", ""} or t.head.pos_ == "NOUN":
                 return _person(ctx, name, name_gender(name) or gender, head)
     # a collective: state, capital, metonym, organisation
-    role, actor, former = ctx.office(head) if head.pos_ in {"NOUN", "PROPN"} else (None, None, False)
+    role, actor, former = (
+        ctx.office(head) if head.pos_ in {"NOUN", "PROPN"} else (None, None, False)
+    )
     hm = ctx.at.get(head.i)
     if hm and hm.actor and not role:
         return Speaker(np_text(toks) or hm.text, hm.actor, False, gender, plural)
@@ -110,16 +172,14 @@ def resolve_np(ctx: DocContext, head: Token,
         if role in {"body", "official"}:
             return Speaker(np_text(toks), None if former else actor, False, gender, plural)
         if not plural:
-            named = None if former else (ctx.roles.get((role, actor))
-                                         or _kb_role(ctx, role, actor))
+            named = None if former else (ctx.roles.get((role, actor)) or _kb_role(ctx, role, actor))
             if named is None and definite:
                 named = _anaphor(ctx, head, gender, None if former else actor, history)
             if named:
                 sp = _person(ctx, named, "", head)
                 return Speaker(sp.name, None, True, sp.gender) if former else sp
         text = np_text(toks)
-        return Speaker(text[:1].lower() + text[1:], None if former else actor, True,
-                       gender, plural)
+        return Speaker(text[:1].lower() + text[1:], None if former else actor, True, gender, plural)
     head_lemma = fold(lemma(head))
     if head_lemma in ctx.kb.unaffiliated or fold(head.text) in ctx.kb.unaffiliated:
         if definite and not plural:
@@ -127,9 +187,16 @@ def resolve_np(ctx: DocContext, head: Token,
             if named:
                 return _person(ctx, named, "", head)
         return Speaker(np_text(toks), None, not plural, gender, plural)
-    if head.ent_type_ == "ORG" or head.pos_ in {"PROPN", "X"} or (
-            head.text[:1].isupper() and head.i > 0 and not ctx.doc[head.i - 1].is_sent_end
-            and not head.is_sent_start):
+    if (
+        head.ent_type_ == "ORG"
+        or head.pos_ in {"PROPN", "X"}
+        or (
+            head.text[:1].isupper()
+            and head.i > 0
+            and not ctx.doc[head.i - 1].is_sent_end
+            and not head.is_sent_start
+        )
+    ):
         # an unknown organisation or outlet written with a capital (`l'Associated Press`)
         return Speaker(np_text(toks), None, False, gender, plural)
     return None
@@ -139,7 +206,8 @@ def _apposed(t: Token, head: Token) -> bool:
     """The name is the head itself or stands in apposition to it (no preposition)."""
     while t.i != head.i and t.head.i != t.i:
         if t.dep_ not in {"appos", "flat:name", "nmod", "flat", "compound"} or any(
-                c.dep_ == "case" for c in t.children):
+            c.dep_ == "case" for c in t.children
+        ):
             return False
         t = t.head
     return t.i == head.i
@@ -147,9 +215,11 @@ def _apposed(t: Token, head: Token) -> bool:
 
 def _kb_role(ctx: DocContext, role: str, actor: str | None) -> str | None:
     """A KB person who held `role` for `actor`: one named in the text first, else a unique one."""
-    hits = [p for p in ctx.kb.people.values()
-            if (o := p.office_at(ctx.when)) and o.role == role
-            and (actor is None or o.actor == actor)]
+    hits = [
+        p
+        for p in ctx.kb.people.values()
+        if (o := p.office_at(ctx.when)) and o.role == role and (actor is None or o.actor == actor)
+    ]
     named = [p for p in hits if fold(p.name).split()[-1] in ctx.full_names]
     if actor is None:
         # `le chancelier` with no country: the one holder of that office the text names
@@ -161,12 +231,15 @@ def _kb_role(ctx: DocContext, role: str, actor: str | None) -> str | None:
 
 def _definite(head: Token) -> bool:
     """`le président`, `la syndicaliste`: a definite singular description points back."""
-    return any(c.dep_ == "det" and c.lower_ in {"le", "la", "l'", "l’", "ce", "cette"}
-               for c in head.children)
+    return any(
+        c.dep_ == "det" and c.lower_ in {"le", "la", "l'", "l’", "ce", "cette"}
+        for c in head.children
+    )
 
 
-def _anaphor(ctx: DocContext, head: Token, gender: str, actor: str | None,
-             history: list[Speaker] | None) -> str | None:
+def _anaphor(
+    ctx: DocContext, head: Token, gender: str, actor: str | None, history: list[Speaker] | None
+) -> str | None:
     """The latest named person speaker this description can refer to."""
     for sp in reversed(history or []):
         if not sp.person or not sp.name or not sp.name[:1].isupper():
@@ -184,8 +257,9 @@ def _person(ctx: DocContext, name: str, gender: str, head: Token) -> Speaker:
     kbp = ctx.kb.person(name)
     actor = None
     if fold(name).split()[-1] in ctx.former:
-        return Speaker(name, None, True, gender or (kbp.gender if kbp else "") or
-                       name_gender(name), False)
+        return Speaker(
+            name, None, True, gender or (kbp.gender if kbp else "") or name_gender(name), False
+        )
     if kbp and fold(kbp.name).split()[-1] == fold(name).split()[-1]:
         office = kbp.office_at(ctx.when)
         actor = office.actor if office else None
@@ -203,4 +277,3 @@ def _person(ctx: DocContext, name: str, gender: str, head: Token) -> Speaker:
                 actor = a
                 break
     return Speaker(name, actor, True, gender or name_gender(name), False)
-

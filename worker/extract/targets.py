@@ -33,13 +33,16 @@ def _mention_actor(ctx: DocContext, tok: Token) -> tuple[Mention | None, str | N
 def _is_locative(tok: Token) -> bool:
     """`à Berlin`, `en Ukraine`: a place, not an addressee."""
     if tok.dep_ in {"obl:mod", "nmod", "obl"}:
-        return any(c.dep_ == "case" and c.lower_ in LOCATIVE for c in tok.children) \
+        return (
+            any(c.dep_ == "case" and c.lower_ in LOCATIVE for c in tok.children)
             and tok.dep_ != "obl:arg"
+        )
     return False
 
 
-def actors_in(ctx: DocContext, toks: Iterable[Token], exclude: set[str | None],
-              adjectives: bool = True) -> list[str]:
+def actors_in(
+    ctx: DocContext, toks: Iterable[Token], exclude: set[str | None], adjectives: bool = True
+) -> list[str]:
     """Actor codes named among `toks`, in order, skipping places and the speaker's own side."""
     out: list[str] = []
     seen_mentions: set[int] = set()
@@ -51,7 +54,7 @@ def actors_in(ctx: DocContext, toks: Iterable[Token], exclude: set[str | None],
             if m.start in seen_mentions:
                 continue
             seen_mentions.add(m.start)
-            head = ctx.doc[m.start:m.end].root
+            head = ctx.doc[m.start : m.end].root
             if _is_locative(head):
                 continue
         elif not adjectives:
@@ -60,16 +63,17 @@ def actors_in(ctx: DocContext, toks: Iterable[Token], exclude: set[str | None],
     return out
 
 
-def first_group(ctx: DocContext, toks: list[Token], exclude: set[str | None],
-                dative: bool = False) -> list[str]:
+def first_group(
+    ctx: DocContext, toks: list[Token], exclude: set[str | None], dative: bool = False
+) -> list[str]:
     """The first actor named in `toks`, plus those coordinated with it."""
     for t in toks:
         m, actor = _mention_actor(ctx, t)
         if actor is None or actor in exclude or t.pos_ == "ADJ":
             continue
-        if m is not None and not dative and _is_locative(ctx.doc[m.start:m.end].root):
+        if m is not None and not dative and _is_locative(ctx.doc[m.start : m.end].root):
             continue
-        root = ctx.doc[m.start:m.end].root if m else t
+        root = ctx.doc[m.start : m.end].root if m else t
         group = [actor]
         for c in root.conjuncts:
             for a in actors_in(ctx, [c], exclude):
@@ -85,27 +89,46 @@ def _before_de(t: Token) -> bool:
     return end < len(t.doc) and t.doc[end].lower_ in {"de", "d'", "d’"}
 
 
-def addressee(ctx: DocContext, cue: Token, exclude: set[str | None],
-              antecedent: str | None, skip: frozenset[int] = frozenset()) -> list[str]:
+def addressee(
+    ctx: DocContext,
+    cue: Token,
+    exclude: set[str | None],
+    antecedent: str | None,
+    skip: frozenset[int] = frozenset(),
+) -> list[str]:
     """Actors in the cue's argument slots (`appeler X à`, `avertir X`, `demander à X`)."""
     for c in cue.children:
         if c.i in skip:
             continue
-        nominal_arg = c.i > cue.i and c.pos_ in {"PROPN", "NOUN"} and c.dep_ in {
-            "advmod", "nmod", "appos", "obl:arg"}
-        if c.dep_ in ARG_DEPS or nominal_arg or (c.dep_.startswith("obl") and any(
-                g.lower_ in {"à", "au", "aux", "envers"} for g in c.children)):
+        nominal_arg = (
+            c.i > cue.i
+            and c.pos_ in {"PROPN", "NOUN"}
+            and c.dep_ in {"advmod", "nmod", "appos", "obl:arg"}
+        )
+        if (
+            c.dep_ in ARG_DEPS
+            or nominal_arg
+            or (
+                c.dep_.startswith("obl")
+                and any(g.lower_ in {"à", "au", "aux", "envers"} for g in c.children)
+            )
+        ):
             if c.lower_ in CLITIC_OBJ and c.pos_ == "PRON":
                 if antecedent and antecedent not in exclude:
                     return [antecedent]
                 continue
-            dative = any(g.dep_ == "case" and g.lower_ in {"à", "au", "aux"}
-                         for g in c.children) and (c.dep_ != "obl:mod" or _before_de(c))
+            dative = any(
+                g.dep_ == "case" and g.lower_ in {"à", "au", "aux"} for g in c.children
+            ) and (c.dep_ != "obl:mod" or _before_de(c))
             # the addressee is the argument itself (`appeler Moscou à`, `avertir les alliés`),
             # not something named inside what is asked for (`réclamer l'abandon des sanctions
             # prises contre X`)
-            head_only = [t for t in c.subtree if t.i == c.i or (
-                t.head.i == c.i and t.dep_ in {"flat:name", "amod", "appos", "conj", "det"})]
+            head_only = [
+                t
+                for t in c.subtree
+                if t.i == c.i
+                or (t.head.i == c.i and t.dep_ in {"flat:name", "amod", "appos", "conj", "det"})
+            ]
             found = first_group(ctx, head_only, exclude, dative)
             if found:
                 return found
@@ -137,8 +160,9 @@ def _owner_chain(t: Token) -> list[Token]:
     for c in t.children:
         if c.dep_ in {"det", "amod", "flat:name", "appos"}:
             out.append(c)
-        elif c.dep_ == "nmod" and any(g.dep_ == "case" and g.lower_ in OWNER_CASES
-                                      for g in c.children):
+        elif c.dep_ == "nmod" and any(
+            g.dep_ == "case" and g.lower_ in OWNER_CASES for g in c.children
+        ):
             out.extend(_owner_chain(c))
     return sorted(out, key=lambda x: x.i)
 
@@ -146,14 +170,22 @@ def _owner_chain(t: Token) -> list[Token]:
 OWNER_CASES = {"de", "du", "des", "d'", "d’"}
 
 
-def demand_targets(ctx: DocContext, cue: Token, content: list[Token],
-                   exclude: set[str | None], other_cues: frozenset[int] = frozenset()
-                   ) -> list[str]:
+def demand_targets(
+    ctx: DocContext,
+    cue: Token,
+    content: list[Token],
+    exclude: set[str | None],
+    other_cues: frozenset[int] = frozenset(),
+) -> list[str]:
     """Who must act: the subject of the demanded clause, else the owner of what is demanded."""
     inside = {t.i for t in content}
     for t in cue.subtree:
-        if t.dep_ in {"nsubj", "nsubj:pass"} and t.head.i != cue.i and t.i in inside \
-                and t.head.i not in other_cues:
+        if (
+            t.dep_ in {"nsubj", "nsubj:pass"}
+            and t.head.i != cue.i
+            and t.i in inside
+            and t.head.i not in other_cues
+        ):
             found = first_group(ctx, list(t.subtree), exclude, dative=True)
             if found:
                 return found

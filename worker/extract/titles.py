@@ -33,39 +33,49 @@ def _near_quote_or_colon(ctx: DocContext, start: int, end: int, quotes: QuoteInd
     nxt = doc[end] if end < len(doc) else None
     if nxt is not None and (nxt.text in {":", "«", '"', "“"} or quotes.inside(nxt.idx + 1)):
         return True
-    before = doc[max(0, start - 12):start]
+    before = doc[max(0, start - 12) : start]
     return any(t.text == ":" for t in before) and any(t.text in {"»", "”", '"'} for t in before)
 
 
 def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | None:
     """A named person, else an actor, written outside the quotation in the title."""
-    outside = [t for t in sent if not quotes.inside(t.idx) and t.text not in "«»\"“”"]
+    outside = [t for t in sent if not quotes.inside(t.idx) and t.text not in '«»"“”']
     for t in outside:
         m = ctx.at.get(t.i)
         if m and m.person and _near_quote_or_colon(ctx, m.start, m.end, quotes):
             office = m.person.office_at(ctx.when)
-            return Speaker(ctx.full_name(m.person.name), office.actor if office else None, True,
-                           m.person.gender)
+            return Speaker(
+                ctx.full_name(m.person.name),
+                office.actor if office else None,
+                True,
+                m.person.gender,
+            )
     for ent in sent.ents:
-        if ent.label_ == "PER" and not quotes.inside(ent.start_char) and \
-                all(ctx.at.get(t.i) is None for t in ent) and \
-                _near_quote_or_colon(ctx, ent.start, ent.end, quotes):
+        if (
+            ent.label_ == "PER"
+            and not quotes.inside(ent.start_char)
+            and all(ctx.at.get(t.i) is None for t in ent)
+            and _near_quote_or_colon(ctx, ent.start, ent.end, quotes)
+        ):
             name = ctx.full_name(ent.text)
-            return Speaker(name, ctx.person_actor.get(name.split()[-1].lower()), True,
-                           name_gender(name))
+            return Speaker(
+                name, ctx.person_actor.get(name.split()[-1].lower()), True, name_gender(name)
+            )
     colon = next((t.i for t in outside if t.text == ":"), None)
     for t in outside:
         m = ctx.at.get(t.i)
         if m and m.actor and (colon is None or t.i < colon) and t.i == m.start:
             nxt = ctx.doc[m.end] if m.end < len(ctx.doc) else None
-            if nxt is not None and (nxt.text == ":" or quotes.inside(nxt.idx + 1)
-                                    or nxt.text in "«\"“"):
+            if nxt is not None and (
+                nxt.text == ":" or quotes.inside(nxt.idx + 1) or nxt.text in '«"“'
+            ):
                 return Speaker(m.text, m.actor, False)
     return None
 
 
-def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Statement],
-                     lex: Lexicon) -> list[Statement]:
+def title_statements(
+    ctx: DocContext, quotes: QuoteIndex, existing: list[Statement], lex: Lexicon
+) -> list[Statement]:
     """A quoted title with no cue is said by whom the title or the next line names."""
     sent = title_span(ctx)
     if sent is None:
@@ -80,10 +90,19 @@ def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Stateme
         return []
     sp = _speaker_in(ctx, sent, quotes)
     if sp is None:
-        nxt = sorted((s for s in existing if s.start >= end and s.person and s.speaker
-                      and s.speaker[:1].isupper()), key=lambda s: s.start)
-        if nxt and ctx.text[end:nxt[0].start].count("\n") <= 2 \
-                and "\n" not in ctx.text[end:nxt[0].start].strip():
+        nxt = sorted(
+            (
+                s
+                for s in existing
+                if s.start >= end and s.person and s.speaker and s.speaker[:1].isupper()
+            ),
+            key=lambda s: s.start,
+        )
+        if (
+            nxt
+            and ctx.text[end : nxt[0].start].count("\n") <= 2
+            and "\n" not in ctx.text[end : nxt[0].start].strip()
+        ):
             s0 = nxt[0]
             sp = Speaker(s0.speaker, s0.speaker_actor, s0.person)
     if sp is None:
@@ -92,9 +111,20 @@ def title_statements(ctx: DocContext, quotes: QuoteIndex, existing: list[Stateme
     type_ = _content_type(quoted, lex) or "statement"
     targets = content_targets(ctx, quoted, {sp.actor, None}) if type_ in TARGETED else []
     text = ctx.text
-    return [Statement(
-        speaker=sp.name, speaker_actor=sp.actor, type=type_, targets=tuple(targets),
-        direct=True, background=False, start=start, end=end,
-        sentence=text[start:end], content=" ".join(text[s:e] for s, e in qs), cue=":",
-        person=sp.person, confidence=0.5,
-    )]
+    return [
+        Statement(
+            speaker=sp.name,
+            speaker_actor=sp.actor,
+            type=type_,
+            targets=tuple(targets),
+            direct=True,
+            background=False,
+            start=start,
+            end=end,
+            sentence=text[start:end],
+            content=" ".join(text[s:e] for s, e in qs),
+            cue=":",
+            person=sp.person,
+            confidence=0.5,
+        )
+    ]

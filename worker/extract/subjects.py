@@ -1,0 +1,225 @@
+"""Finding who speaks in a parse: subjects, inverted subjects, incises and parse repairs."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from .pipeline import lemma, sent_of
+from .quotes import QuoteIndex
+
+SUBJ_DEPS = {"nsubj", "expl:subj", "nsubj:pass"}
+
+
+INVERTED = {"-il", "-elle", "-ils", "-elles", "-on", "-t-il", "-t-elle", "-t-on"}
+
+
+CLIMB_DEPS = {"xcomp", "advcl", "ccomp", "conj", "acl"}
+
+
+TIME_WORDS = {
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "matin",
+    "soir",
+    "jour",
+    "semaine",
+    "mois",
+    "année",
+    "an",
+    "heure",
+    "fois",
+    "veille",
+    "lendemain",
+    "midi",
+    "nuit",
+    "après-midi",
+    "soirée",
+    "matinée",
+    "week-end",
+}
+
+
+SUBJ_WORDS = {"il", "elle", "ils", "elles", "celui-ci", "celle-ci"}
+
+
+def _demonstrative(c: Token) -> str | None:
+    """`Celui-ci` / `celle-ci`, however the tokenizer split it."""
+    doc = c.doc
+    for t in doc[max(c.i - 2, 0) : min(c.i + 2, len(doc))]:
+        if t.lower_.startswith("celui") or t.lower_.startswith("ce dernier"):
+            return "celui-ci"
+        if t.lower_.startswith("celle"):
+            return "celle-ci"
+    return None
+
+
+def conjuncts(t: Token) -> list[Token]:
+    """Coordinated heads (`X et Y`), not appositions the parser took for conjuncts."""
+    conj = [x for x in t.conjuncts if x.i > t.i]
+    if conj and any(
+        c.dep_ == "cc" and c.lower_ in {"et", "ou", "ainsi"} for c in conj[-1].children
+    ):
+        return conj
+    return []
+
+
+def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
+    """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
+    aux_kids = [g for a in v.children if a.dep_.startswith("aux") for g in a.children]
+    for c in list(v.children) + aux_kids:
+        if c.lower_ in INVERTED or (
+            c.text.startswith("-") and c.lower_.lstrip("-t") in {"il", "elle", "ils", "elles", "on"}
+        ):
+            return [], c.lower_.replace("-t-", "-")
+    kids = list(v.children) + aux_kids
+    before = sorted((c for c in kids if c.i < v.i), key=lambda t: -t.i)
+    after = sorted((c for c in kids if c.i > v.i), key=lambda t: t.i)
+    for c in before + after:
+        if c.dep_ in SUBJ_DEPS and c.i < v.i or (c.dep_ == "nsubj"):
+            if (
+                c.lower_ in {"celui", "celle"}
+                and c.i + 1 < len(v.doc)
+                and v.doc[c.i + 1].lower_ == "-ci"
+            ):
+                return [], c.lower_ + "-ci"
+            if c.pos_ == "PRON" and c.lower_ in {"qui", "lequel", "laquelle"}:
+                # relative clause: the antecedent noun is the subject
+                ant = v.head if v.dep_.startswith("acl") else None
+                return ([ant] if ant is not None else []), None
+            if c.pos_ == "PRON":
+                return [], _demonstrative(c) or c.lower_
+            if (
+                v.dep_ == "conj"
+                and v.head.pos_ in {"PROPN", "NOUN"}
+                and v.head.i < c.i
+                and any(t.lower_ == "et" for t in v.doc[v.head.i : c.i])
+            ):
+                return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb
+            return [c, *conjuncts(c)], None
+    if depth < 3 and v.dep_ in CLIMB_DEPS and v.head.i != v.i:
+        verb_form = v.morph.get("VerbForm", [])
+        gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense", [])
+        climbs = v.dep_ == "conj" or (
+            ("Inf" in verb_form or gerund) and not any(c.dep_.startswith("aux") for c in v.children)
+        )
+        if climbs and not (v.dep_ == "acl" and v.head.pos_ == "NOUN"):
+            return subject_tokens(v.head, depth + 1)
+    return [], None
+
+
+def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
+    """`« ... », a déclaré la ministre X`: the nominal right after an incise verb."""
+    sent = sent_of(v)
+    before = v.doc[sent.start : v.i]
+    incise = (
+        any(quotes.inside(t.idx) or t.text in {"»", "”", '"'} for t in before)
+        or v.dep_ in {"parataxis", "advcl", "conj"}
+        or (v.i > sent.start and after_comma(v))
+    )
+    if not incise:
+        return []
+    for c in v.children:
+        if (
+            c.i > v.i
+            and c.dep_
+            in {
+                "obj",
+                "nsubj",
+                "appos",
+                "obl:mod",
+                "obl:arg",
+                "obl",
+                "xcomp",
+                "iobj",
+                "dep",
+                "conj",
+            }
+            and c.pos_ in {"NOUN", "PROPN"}
+            and lemma(c).lower() not in TIME_WORDS
+            and not any(g.dep_ == "case" for g in c.children)
+        ):
+            return [c, *conjuncts(c)]
+    return []
+
+
+def actor_before(v: Token) -> list[Token]:
+    """Parse repair: `… tandis que Kiev salue …` with the subject left unattached."""
+    i = v.i - 1
+    while (
+        i > 0 and v.doc[i].pos_ in {"ADV", "AUX", "PRON"} and v.doc[i].lower_ not in {"qui", "que"}
+    ):
+        i -= 1
+    t = v.doc[i]
+    if t.pos_ == "PROPN" and t.dep_ not in {"nsubj", "obj"} and i >= sent_of(v).start:
+        return [t]
+    return []
+
+
+def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | None]:
+    """Parse fallback: the closest subject to the left of the cue, outside quotations."""
+    coordinated = False
+    for t in reversed(v.doc[sent_of(v).start : v.i]):
+        if quotes.inside(t.idx) or t.text in {";", "«", "»"}:
+            break
+        if t.dep_ in SUBJ_DEPS:
+            if t.pos_ == "PRON":
+                return ([], t.lower_) if t.lower_ in SUBJ_WORDS else ([], None)
+            return [t, *conjuncts(t)], None
+        if t.lower_ in {"et", "puis", "mais"}:
+            coordinated = True
+        if (
+            t.pos_ == "VERB"
+            and t.morph.get("VerbForm", []) == ["Fin"]
+            and lemma(t) not in {"avoir", "être"}
+            and not coordinated
+        ):
+            break
+    return _before_auxiliary(v, quotes), None
+
+
+AUX_FORMS = {"a", "ont", "avait", "avaient", "aura", "est", "sont", "était", "étaient"}
+
+
+def _before_auxiliary(v: Token, quotes: QuoteIndex) -> list[Token]:
+    """Parse repair for `M. Macron a, sans surprise, balayé …`: the noun before the tense
+    auxiliary of the cue is its subject."""
+    start = sent_of(v).start
+    for i in range(v.i - 1, max(start, v.i - 9) - 1, -1):
+        t = v.doc[i]
+        if t.lower_ in AUX_FORMS:
+            j = i - 1
+            while j >= start and v.doc[j].is_punct:
+                j -= 1
+            if j < start or quotes.inside(v.doc[j].idx):
+                return []
+            n = v.doc[j]
+            while n.dep_ == "flat:name" and n.head.i < n.i:
+                n = n.head
+            if n.pos_ in {"PROPN", "NOUN"} or (n.text[:1].isupper() and n.is_alpha):
+                return [n]
+            return []
+    return []
+
+
+def after_comma(v: Token) -> bool:
+    """`…, a précisé son Premier ministre X`: the cue opens an incise after a comma."""
+    start = sent_of(v).start
+    i = v.i - 1
+    while i >= start and (v.doc[i].dep_.startswith("aux") or v.doc[i].pos_ == "ADV"):
+        i -= 1
+    if i < start or v.doc[i].text not in {",", "»", "”", '"'}:
+        return False
+    if v.doc[i].text == "," and i + 1 < v.i and v.doc[i + 1].lower_ in AUX_FORMS:
+        return True  # `…, a précisé X`
+    # `X a, sans surprise, balayé …`: the auxiliary before the commas makes it no incise
+    return not any(t.lower_ in AUX_FORMS for t in v.doc[max(start, i - 8) : i])
+
+
+def incise(v: Token, quotes: QuoteIndex) -> bool:
+    before = v.doc[sent_of(v).start : v.i]
+    return any(t.text in {"»", "”", '"'} for t in before[-6:])
