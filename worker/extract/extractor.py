@@ -183,7 +183,7 @@ class Extractor:
                     start=start,
                     end=end,
                     sentence=text[sent.start_char : sent.end_char].strip(),
-                    content=quoted or _content_text(content),
+                    content=quoted or _content_text(content, cue.tok),
                     cue=text[cue.tok.idx : ctx.doc[cue.last].idx + len(ctx.doc[cue.last])],
                     person=sp.person,
                     confidence=round(conf, 2),
@@ -192,10 +192,24 @@ class Extractor:
         return out
 
 
-def _content_text(content: list[Token]) -> str:
-    """The reported words without auxiliaries and punctuation, capped for storage."""
-    words = [t.text for t in content if not t.is_punct and not t.dep_.startswith("aux")]
-    return " ".join(words)[:500]
+def _content_text(content: list[Token], cue: Token) -> str:
+    """What was said, as the text wrote it: contiguous runs of the reported words, with gaps
+    shown as an ellipsis; when the words follow the cue, those before it (auxiliaries,
+    adverbs) are left out. Capped for storage."""
+    toks = sorted((t for t in content if not t.dep_.startswith("aux")), key=lambda t: t.i)
+    after = [t for t in toks if t.i > cue.i]
+    if len(after) * 2 >= len(toks):
+        toks = after
+    runs: list[str] = []
+    current = ""
+    for prev, tok in zip([None, *toks], toks, strict=False):
+        if prev is not None and tok.i != prev.i + 1:
+            runs.append(current.strip())
+            current = ""
+        current += tok.text_with_ws
+    runs.append(current.strip())
+    text = " … ".join(r for r in runs if r)
+    return text.strip(" ,;:.\n\t")[:500]
 
 
 def _content(cue: Cue) -> list[Token]:
