@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_poll.py
+	$(BIN)/python bench/bench_latency.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
