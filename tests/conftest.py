@@ -110,3 +110,27 @@ def extractor(nlp):  # type: ignore[no-untyped-def]
     from worker.extract import Extractor
 
     return Extractor(nlp)
+
+
+ARTIFACTS = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Collect the files tests leave for people to look at (screenshots)."""
+    config.stash[ARTIFACTS] = []
+
+
+@pytest.fixture
+def artifact(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Register a file a person should look at; its path is printed at the end of the run."""
+
+    def add(label: str, path: Path) -> None:
+        request.config.stash[ARTIFACTS].append(f"{label}: {path}")
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    """Name the artifacts in the test output, so a run says where its screenshot is."""
+    for line in config.stash.get(ARTIFACTS, []):
+        terminalreporter.write_line(line)

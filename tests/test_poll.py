@@ -191,11 +191,17 @@ exercices militaires se multiplient de l'autre côté de la frontière depuis pl
 def test_fulltext_feed_stores_the_article_text(tmp_path: Path) -> None:
     with FeedServer() as srv:
         srv.route("/article/1", body=ARTICLE, content_type="text/html; charset=utf-8")
-        item = {"title": "Le conseil se réunit", "description": "Un court chapeau.",
-                "link": srv.url("/article/1"), "guid": "a1"}
+        item = {
+            "title": "Le conseil se réunit",
+            "description": "Un court chapeau.",
+            "link": srv.url("/article/1"),
+            "guid": "a1",
+        }
         srv.route("/f.xml", body=rss_feed("Fil", [item]))
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'v.db'}",
-                            feeds=(FeedConfig(srv.url("/f.xml"), fulltext=True),))
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'v.db'}",
+            feeds=(FeedConfig(srv.url("/f.xml"), fulltext=True),),
+        )
         rt = build_runtime(settings, stream=io.StringIO())
         try:
             poll_cycle(rt, Collect(), feeds_to_poll(rt), only_due=False)

@@ -67,7 +67,7 @@ def _not_pwned(page: Any) -> None:
     assert DIALOGS == []
 
 
-def test_timeline_filter_and_statement(page: Any, app_url: str) -> None:
+def test_timeline_filter_and_statement(page: Any, app_url: str, artifact: Any) -> None:
     page.goto(app_url + "/")
     assert page.title() == "Timeline · Veille"
     assert page.get_by_role("heading", name="Tuesday 18 January 2022").is_visible()
@@ -82,7 +82,7 @@ def test_timeline_filter_and_statement(page: Any, app_url: str) -> None:
     shot = ARTIFACTS / "timeline.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
-    print(f"timeline screenshot: {shot}")
+    artifact("timeline screenshot", shot)
 
     page.select_option("select[name=type]", "warning")
     page.select_option("select[name=speaker]", "NATO")
