@@ -113,7 +113,8 @@ def extract_cmd(input_: Any, output: Any, model: str | None) -> None:
 @click.command("scheduler")
 @settings_options
 def scheduler_cmd(**params: Any) -> None:
-    """Scaled-out role: poll the feeds and enqueue item ids for the workers."""
+    """Scaled-out role: poll the feeds, enqueue item ids for the workers, send digests."""
+    from scheduler.digest_job import add_digest_job
     from scheduler.jobs import ViaCelery, run_forever
     from worker.context import build_runtime
     from worker.tasks import configure
@@ -125,7 +126,11 @@ def scheduler_cmd(**params: Any) -> None:
     _announce(settings)
     runtime = build_runtime(settings)
     try:
-        run_forever(runtime, ViaCelery(runtime.sessions))
+        run_forever(
+            runtime,
+            ViaCelery(runtime.sessions),
+            [lambda sched: add_digest_job(sched, runtime)],
+        )
     finally:
         runtime.close()
 
