@@ -179,7 +179,8 @@ async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
         return
 
 
-async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
+async def read_body(response: httpx.Response, max_bytes: int) -> bytes:
+    """The whole body of a streamed response, raising TooLarge past the cap."""
     declared = response.headers.get("Content-Length")
     encoded = response.headers.get("Content-Encoding", "identity").lower()
     if (
@@ -315,7 +316,7 @@ async def _finish(
         if ra is not None:
             msg += f", retry after {ra:g} s"
         return FetchResult(kind="error", error=msg, **common)
-    body = await _read_body(response, max_bytes)
+    body = await read_body(response, max_bytes)
     return FetchResult(
         kind="ok", body=body, etag=h.get("ETag"), last_modified=h.get("Last-Modified"), **common
     )

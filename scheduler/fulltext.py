@@ -7,6 +7,7 @@ import logging
 
 import httpx
 
+from .fetch import read_body
 from .politeness import HostLimiter
 from .results import TooLarge
 
@@ -27,14 +28,7 @@ async def _get_page(client: httpx.AsyncClient, url: str, max_bytes: int) -> tupl
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
             raise ValueError(f"not an HTML page ({ctype})")
-        chunks: list[bytes] = []
-        total = 0
-        async for chunk in resp.aiter_bytes():
-            total += len(chunk)
-            if total > max_bytes:
-                raise TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks), str(resp.url)
+        return await read_body(resp, max_bytes), str(resp.url)
 
 
 def extract_text(html: bytes | str, url: str | None = None) -> str | None:
