@@ -82,7 +82,21 @@ _cache: dict[tuple[int, int], str] = {}
 def use_pipeline(nlp: Language) -> None:
     """Remember the pipeline's lemmatizer so lemmas can be computed on demand."""
     if "lemmatizer" in nlp.pipe_names:
-        _state["pipe"] = nlp.get_pipe("lemmatizer")
+        pipe = nlp.get_pipe("lemmatizer")
+        _index_as_sets(pipe)
+        _state["pipe"] = pipe
+
+
+def _index_as_sets(pipe: object) -> None:
+    """The French rule lemmatizer tests membership in word lists of up to 66,000 entries;
+    as sets the same answers cost a hash instead of a scan (lemmas are unchanged)."""
+    lookups = getattr(pipe, "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return
+    table = lookups.get_table("lemma_index")
+    for key, words in list(table.items()):
+        if isinstance(words, list):
+            table[key] = frozenset(words)
 
 
 def lemma(tok: Token) -> str:
