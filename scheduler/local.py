@@ -49,6 +49,13 @@ async def fetch_local(
     """Read a local feed file; mtime+size act as its ETag so unchanged files are not_modified."""
     started = time.perf_counter()
     path = local_path(url)
+
+    def failed(error: str) -> FetchResult:
+        return FetchResult(
+            url=url, kind="error", error=error, final_url=url,
+            elapsed=time.perf_counter() - started,
+        )  # fmt: skip
+
     try:
         validator = await asyncio.to_thread(file_validator, path)
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -64,40 +71,16 @@ async def fetch_local(
             )
         body = await asyncio.to_thread(_read_capped, path, max_bytes)
     except TooLarge:
-        return FetchResult(
-            url=url,
-            kind="error",
-            error=cap_message(max_bytes),
-            final_url=url,
-            elapsed=time.perf_counter() - started,
-        )
+        return failed(cap_message(max_bytes))
     except FileNotFoundError:
-        return FetchResult(
-            url=url,
-            kind="error",
-            error=f"file not found: {path}",
-            final_url=url,
-            elapsed=time.perf_counter() - started,
-        )
+        return failed(f"file not found: {path}")
     except IsADirectoryError:
-        return FetchResult(
-            url=url,
-            kind="error",
-            error=f"is a directory, not a feed file: {path}",
-            final_url=url,
-            elapsed=time.perf_counter() - started,
-        )
+        return failed(f"is a directory, not a feed file: {path}")
     except OSError as exc:
         why = os.strerror(exc.errno) if exc.errno else str(exc)
         if exc.errno == errno.EACCES:
             why = "permission denied"
-        return FetchResult(
-            url=url,
-            kind="error",
-            error=f"cannot read {path}: {why}",
-            final_url=url,
-            elapsed=time.perf_counter() - started,
-        )
+        return failed(f"cannot read {path}: {why}")
     return FetchResult(
         url=url,
         kind="ok",
