@@ -7,11 +7,14 @@ with the client for the GIL) on loopback addresses 127.0.0.1..127.0.0.H, one por
 feed is polled once to learn its ETag (warm-up, untimed); then `--changed` of them get new
 items and a new ETag, and one cycle is timed twice over the same feeds in the same run:
 
-* ours: scheduler.fetch + politeness.fetch_all (conditional GET, shared AsyncClient, per-host
-  limiter) and scheduler.parse.parse_feed on the bodies that changed;
+* ours: scheduler.fetch (conditional GET over one shared aiohttp session, per-host limiter)
+  and, for the bodies that changed, scheduler.parse.parse_feed in the parser process(es) of
+  scheduler.parsepool, as the service runs them (--parse-procs, default 1 as in settings);
 * naive: `feedparser.parse(url)` for each feed in turn (no validators, every body parsed).
 
-Prints feeds/s of each, the ratio, client CPU seconds per 1,000 conditional polls, peak memory.
+Then Veille's whole cycle (fetch, parse, store in SQLite, schedule) is timed the same way.
+Prints feeds/s of each, the ratio, client CPU seconds per 1,000 conditional polls (parser
+processes included), peak memory.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import argparse
 import asyncio
 import gc
 import multiprocessing as mp
+import os
 import resource
 import sys
 import time
 import tracemalloc
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,8 @@ import feedparser  # noqa: E402
 from feedserver import FeedServer, rss_feed  # noqa: E402
 
 from scheduler.fetch import FetchRequest, FetchResult, FetchState, make_client  # noqa: E402
-from scheduler.parse import FeedError, parse_feed  # noqa: E402
+from scheduler.parse import FeedError  # noqa: E402
+from scheduler.parsepool import FeedParser  # noqa: E402
 from scheduler.politeness import HostLimiter, fetch_polite  # noqa: E402
 
 WORDS = [
@@ -129,23 +133,28 @@ def serve(layout: Layout, ready: Any, commands: Any) -> None:
         s.close()
 
 
-def _parse_count(body: bytes, url: str, content_type: str | None) -> int:
-    """Parse one body and return its number of entries (-1 when it is not a feed)."""
-    try:
-        return len(parse_feed(body, url, content_type).entries)
-    except FeedError:
-        return -1
+def _cpu_of(pids: list[int]) -> float:
+    """User + system CPU seconds of live processes (the parser workers), read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
 
 
 async def our_cycle(
     requests: list[FetchRequest],
     per_host: int,
     delay: float,
-    pool: ProcessPoolExecutor | None = None,
+    parser: FeedParser,
 ) -> tuple[list[FetchResult], int, int]:
     """One concurrent cycle: each feed is parsed as soon as its body arrives (if it changed)."""
     limiter = HostLimiter(max_per_host=per_host, min_delay=delay)
-    loop = asyncio.get_running_loop()
     async with make_client(
         timeout_connect=5, timeout_read=10, per_host_connections=per_host
     ) as client:
@@ -154,10 +163,11 @@ async def our_cycle(
             r = await fetch_polite(client, req, limiter, total_timeout=30)
             if r.kind != "ok":
                 return r, 0
-            args = (r.body, r.final_url or r.url, r.content_type)
-            if pool is None:
-                return r, _parse_count(*args)
-            return r, await loop.run_in_executor(pool, _parse_count, *args)
+            try:
+                parsed = await parser.parse(r.body, r.final_url or r.url, r.content_type)
+            except FeedError:
+                return r, -1
+            return r, len(parsed.entries)
 
         done = await asyncio.gather(*(one(r) for r in requests))
     results = [r for r, _ in done]
@@ -209,6 +219,7 @@ def service_cycle(
             database_url=f"sqlite:///{tmp}/bench.db",
             per_host_connections=args.per_host,
             per_host_delay=args.delay,
+            parse_workers=args.parse_procs,
             feeds=tuple(FeedConfig(u) for u in urls),
         )
         rt = build_runtime(settings)
@@ -220,9 +231,11 @@ def service_cycle(
             cmd.recv()
             sink = _Collect()
             gc.collect()
-            cpu0, t0 = time.process_time(), time.perf_counter()
+            pids = poller.parser_pids()
+            cpu0, t0 = time.process_time() + _cpu_of(pids), time.perf_counter()
             poll_cycle(rt, sink, ids, only_due=False, poller=poller)
-            return time.perf_counter() - t0, time.process_time() - cpu0, len(sink.ids)
+            wall = time.perf_counter() - t0
+            return wall, time.process_time() + _cpu_of(pids) - cpu0, len(sink.ids)
         finally:
             poller.close()
             rt.close()
@@ -255,7 +268,8 @@ def scenario(
     cmd.send(("reset", list(range(len(urls)))))
     cmd.recv()
     # Warm-up (untimed): learn every ETag as the service would have from its last cycle.
-    first, _, _ = asyncio.run(our_cycle([FetchRequest(u) for u in urls], args.per_host, 0))
+    parser = FeedParser(args.parse_procs)
+    first, _, _ = asyncio.run(our_cycle([FetchRequest(u) for u in urls], args.per_host, 0, parser))
     assert all(r.kind == "ok" for r in first), {r.error for r in first if r.error}
     requests = [
         FetchRequest(u, FetchState(r.etag, r.last_modified))
@@ -264,19 +278,21 @@ def scenario(
     cmd.send(("change", changed))
     cmd.recv()
 
-    pool = ProcessPoolExecutor(args.parse_procs) if args.parse_procs else None
     try:
         gc.collect()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        results, parsed, entries = asyncio.run(our_cycle(requests, args.per_host, args.delay, pool))
-        ours_wall, ours_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        pids = parser.worker_pids()  # started (and warm) since the untimed warm-up cycle
+        cpu0, t0 = time.process_time() + _cpu_of(pids), time.perf_counter()
+        results, parsed, entries = asyncio.run(
+            our_cycle(requests, args.per_host, args.delay, parser)
+        )
+        ours_wall = time.perf_counter() - t0
+        ours_cpu = time.process_time() + _cpu_of(pids) - cpu0
     finally:
-        if pool:
-            pool.shutdown()
+        parser.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kinds = {k: sum(1 for r in results if r.kind == k) for k in ("ok", "not_modified", "error")}
     tracemalloc.start()
-    asyncio.run(our_cycle(requests, args.per_host, args.delay))
+    asyncio.run(our_cycle(requests, args.per_host, args.delay, FeedParser(0)))
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
 
@@ -314,7 +330,8 @@ def main() -> None:
     ap.add_argument("--delay", type=float, default=0.0, help="min seconds between starts/host")
     ap.add_argument("--latency", type=float, nargs="*", default=[0.0, 0.05],
                     help="simulated server latency per response, one scenario each")  # fmt: skip
-    ap.add_argument("--parse-procs", type=int, default=0, help="parse in N processes (0: inline)")
+    ap.add_argument("--parse-procs", type=int, default=1,
+                    help="parser processes, as settings.parse_workers (0: a thread)")  # fmt: skip
     args = ap.parse_args()
     layout = Layout(args.feeds, max(1, min(args.hosts, 250)), args.items)
     step = max(1, round(1 / args.changed)) if args.changed > 0 else 0
@@ -328,7 +345,7 @@ def main() -> None:
     try:
         bases = ready_r.recv()
         urls = [bases[h] + path for h, path in map(layout.place, range(layout.feeds))]
-        parse_where = f"in {args.parse_procs} processes" if args.parse_procs else "inline"
+        parse_where = f"in {args.parse_procs} process(es)" if args.parse_procs else "in a thread"
         print(f"{layout.feeds} feeds on {layout.hosts} loopback hosts, {layout.items} items each "
               f"(~{len(feed_body(0, 0, layout.items)) // 1024} KB), {len(changed)} with new "
               f"items, the rest answering 304; limiter {args.per_host}/host, {args.delay:g} s "

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import urljoin
 
+import aiohttp
 import certifi
-import httpx
 
 from .httpinfo import cap_message, describe_error, describe_status, parse_max_age, parse_retry_after
 from .local import fetch_local, is_local, local_path
@@ -20,7 +20,6 @@ __all__ = [
     "FetchResult",
     "FetchState",
     "Kind",
-    "PerHostTransport",
     "cap_message",
     "fetch_feed",
     "fetch_local",
@@ -43,119 +42,50 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-class PerHostTransport(httpx.AsyncBaseTransport):
-    """One small connection pool per origin: httpcore scans a pool on every request, so one
-    big pool shared by hundreds of hosts costs O(connections) per request; small ones do not.
-    Pools left idle longer than `keepalive_expiry` are closed, so a long-lived client polling
-    thousands of hosts does not keep thousands of idle sockets open."""
-
-    def __init__(self, per_host: int = 4, keepalive_expiry: float = 30.0) -> None:
-        self._limits = httpx.Limits(
-            max_connections=per_host,
-            max_keepalive_connections=per_host,
-            keepalive_expiry=keepalive_expiry,
-        )
-        self._expiry = keepalive_expiry
-        self._pools: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
-        self._active: dict[tuple[str, str, int | None], int] = {}
-        self._last_used: dict[tuple[str, str, int | None], float] = {}
-        self._last_sweep = time.monotonic()
-        self._ssl: ssl.SSLContext | None = None  # loading CA certificates costs ~20 ms: once
-
-    @property
-    def pool_count(self) -> int:
-        """How many origins currently have a pool (for tests and monitoring)."""
-        return len(self._pools)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send the request through its origin's own pool, creating it on first use."""
-        await self._sweep()
-        key = (request.url.scheme, request.url.host, request.url.port)
-        pool = self._pools.get(key)
-        if pool is None:
-            if self._ssl is None:
-                self._ssl = ssl.create_default_context(cafile=certifi.where())
-            pool = httpx.AsyncHTTPTransport(limits=self._limits, verify=self._ssl)
-            self._pools[key] = pool
-        self._active[key] = self._active.get(key, 0) + 1
-        self._last_used[key] = time.monotonic()
-        try:
-            response = await pool.handle_async_request(request)
-        except BaseException:
-            self._active[key] -= 1
-            raise
-        response.stream = _Tracked(response.stream, lambda: self._release(key))
-        return response
-
-    def _release(self, key: tuple[str, str, int | None]) -> None:
-        self._active[key] = max(0, self._active.get(key, 1) - 1)
-        self._last_used[key] = time.monotonic()
-
-    async def _sweep(self) -> None:
-        now = time.monotonic()
-        if now - self._last_sweep < self._expiry:
-            return
-        self._last_sweep = now
-        idle = [
-            k
-            for k, used in self._last_used.items()
-            if not self._active.get(k) and now - used > self._expiry
-        ]
-        for key in idle:
-            pool = self._pools.pop(key, None)
-            self._active.pop(key, None)
-            self._last_used.pop(key, None)
-            if pool is not None:
-                await pool.aclose()
-
-    async def aclose(self) -> None:
-        """Close every origin's pool."""
-        pools, self._pools = list(self._pools.values()), {}
-        self._active.clear()
-        self._last_used.clear()
-        for pool in pools:
-            await pool.aclose()
-
-
-class _Tracked(httpx.AsyncByteStream):
-    """A response stream that tells its transport when the response is closed."""
-
-    def __init__(
-        self, inner: httpx.AsyncByteStream | httpx.SyncByteStream, done: Callable[[], None]
-    ) -> None:
-        self._inner = inner
-        self._done = done
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._inner, httpx.AsyncByteStream)
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._done()
-        if isinstance(self._inner, httpx.AsyncByteStream):
-            await self._inner.aclose()
-
-
 def make_client(
     user_agent: str = DEFAULT_USER_AGENT,
     timeout_connect: float = 10.0,
     timeout_read: float = 30.0,
     per_host_connections: int = 4,
-) -> httpx.AsyncClient:
-    """Build the one shared AsyncClient: our UA, Accept header, timeouts, no auto-redirects."""
-    timeout = httpx.Timeout(
-        connect=timeout_connect, read=timeout_read, write=timeout_read, pool=None
+    keepalive: float = 30.0,
+    proxy: str | None = None,
+) -> aiohttp.ClientSession:
+    """Build the one shared session (call inside the event loop): UA, Accept, timeouts, pools.
+
+    aiohttp rather than httpx here because a polling cycle is thousands of tiny conditional
+    requests: its C HTTP parser costs a quarter of the CPU per request (bench/bench_poll.py).
+    The connector keeps at most `per_host_connections` sockets per origin and closes idle ones
+    after `keepalive` seconds, so polling thousands of hosts does not hoard sockets.
+    """
+    connector = aiohttp.TCPConnector(
+        limit=0,
+        limit_per_host=per_host_connections,
+        keepalive_timeout=keepalive,
+        ssl=_ssl_context(),
+        ttl_dns_cache=300,
     )
-    return httpx.AsyncClient(
+    return aiohttp.ClientSession(
+        connector=connector,
         headers={"User-Agent": user_agent, "Accept": ACCEPT},
-        timeout=timeout,
-        transport=PerHostTransport(per_host=per_host_connections),
-        follow_redirects=False,
+        timeout=aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout_connect, sock_read=timeout_read
+        ),
+        cookie_jar=aiohttp.DummyCookieJar(),  # one feed's cookies must not follow another's
+        auto_decompress=True,
+        # settings.http_proxy rather than trust_env: reading HTTP(S)_PROXY and ~/.netrc on
+        # every request doubles the CPU cost of a 304
+        proxy=proxy or None,
     )
+
+
+_SSL: list[ssl.SSLContext] = []
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """Certifi's CA bundle, loaded once per process (it costs ~20 ms)."""
+    if not _SSL:
+        _SSL.append(ssl.create_default_context(cafile=certifi.where()))
+    return _SSL[0]
 
 
 def _conditional_headers(state: FetchState) -> dict[str, str]:
@@ -167,19 +97,20 @@ def _conditional_headers(state: FetchState) -> dict[str, str]:
     return headers
 
 
-async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+async def _drain(response: aiohttp.ClientResponse, limit: int = 64 * 1024) -> None:
     """Read a small unwanted body so the connection goes back to the pool instead of closing."""
     total = 0
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in response.content.iter_chunked(16 * 1024):
             total += len(chunk)
             if total > limit:
-                return  # not worth it: the connection will simply be closed
-    except httpx.HTTPError:
-        return
+                response.close()  # not worth it: drop the connection
+                return
+    except (aiohttp.ClientError, OSError):
+        response.close()
 
 
-async def read_body(response: httpx.Response, max_bytes: int) -> bytes:
+async def read_body(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     """The whole body of a streamed response, raising TooLarge past the cap."""
     declared = response.headers.get("Content-Length")
     encoded = response.headers.get("Content-Encoding", "identity").lower()
@@ -192,16 +123,17 @@ async def read_body(response: httpx.Response, max_bytes: int) -> bytes:
         raise TooLarge
     chunks: list[bytes] = []
     total = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_chunked(64 * 1024):
         total += len(chunk)
         if total > max_bytes:
+            response.close()
             raise TooLarge
         chunks.append(chunk)
     return b"".join(chunks)
 
 
 async def fetch_feed(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     url: str,
     state: FetchState | None = None,
     *,
@@ -218,9 +150,8 @@ async def fetch_feed(
             result = await _fetch_http(client, url, state, max_bytes)
     except TooLarge:
         result = FetchResult(url=url, kind="error", error=cap_message(max_bytes))
-    except (httpx.HTTPError, httpx.InvalidURL, OSError, TimeoutError) as exc:
-        timeouts = client.timeout if isinstance(client.timeout, httpx.Timeout) else None
-        result = FetchResult(url=url, kind="error", error=describe_error(exc, url, timeouts))
+    except (aiohttp.ClientError, ValueError, OSError, TimeoutError) as exc:
+        result = FetchResult(url=url, kind="error", error=describe_error(exc, url, client.timeout))
     except Exception as exc:  # noqa: BLE001 - one feed's bug must not sink a whole cycle
         result = FetchResult(url=url, kind="error", error=describe_error(exc, url))
     return _with_elapsed(result, time.perf_counter() - started)
@@ -231,7 +162,7 @@ def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
 
 
 async def _fetch_http(
-    client: httpx.AsyncClient, url: str, state: FetchState, max_bytes: int
+    client: aiohttp.ClientSession, url: str, state: FetchState, max_bytes: int
 ) -> FetchResult:
     current = url
     permanent_to: str | None = None
@@ -239,8 +170,8 @@ async def _fetch_http(
     seen = {url}
     for _hop in range(MAX_REDIRECTS + 1):
         headers = _conditional_headers(state)
-        async with client.stream("GET", current, headers=headers) as response:
-            status = response.status_code
+        async with client.get(current, headers=headers, allow_redirects=False) as response:
+            status = response.status
             if status in REDIRECTS:
                 await _drain(response)
                 location = response.headers.get("Location")
@@ -278,16 +209,16 @@ async def _fetch_http(
 
 
 async def _finish(
-    response: httpx.Response,
+    response: aiohttp.ClientResponse,
     url: str,
     final_url: str,
     state: FetchState,
     permanent_to: str | None,
     max_bytes: int,
 ) -> FetchResult:
-    status = response.status_code
+    status = response.status
     h = response.headers
-    common = {
+    common: dict[str, Any] = {
         "url": url,
         "status": status,
         "final_url": final_url,
@@ -311,7 +242,7 @@ async def _finish(
             kind="gone", error="HTTP 410 Gone: the feed was removed for good", **common
         )
     if not success:
-        msg = describe_status(status, response.reason_phrase)
+        msg = describe_status(status, response.reason)
         ra = common["retry_after"]
         if ra is not None:
             msg += f", retry after {ra:g} s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
+import aiohttp
 
 from .fetch import read_body
 from .politeness import HostLimiter
@@ -15,19 +15,22 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+HTML_ACCEPT = "text/html,application/xhtml+xml"
 
 
-async def _get_page(client: httpx.AsyncClient, url: str, max_bytes: int) -> tuple[bytes, str]:
-    async with client.stream(
-        "GET", url, follow_redirects=True, headers={"Accept": "text/html,application/xhtml+xml"}
+class PageError(Exception):
+    """The article page could not be used: a status other than 200, or not HTML."""
+
+
+async def _get_page(client: aiohttp.ClientSession, url: str, max_bytes: int) -> tuple[bytes, str]:
+    async with client.get(
+        url, allow_redirects=True, max_redirects=8, headers={"Accept": HTML_ACCEPT}
     ) as resp:
-        if resp.status_code != 200:
-            raise httpx.HTTPStatusError(
-                f"HTTP {resp.status_code}", request=resp.request, response=resp
-            )
+        if resp.status != 200:
+            raise PageError(f"HTTP {resp.status}")
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
-            raise ValueError(f"not an HTML page ({ctype})")
+            raise PageError(f"not an HTML page ({ctype})")
         return await read_body(resp, max_bytes), str(resp.url)
 
 
@@ -42,7 +45,7 @@ def extract_text(html: bytes | str, url: str | None = None) -> str | None:
 
 
 async def fetch_fulltext(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     url: str,
     limiter: HostLimiter | None = None,
     *,
@@ -58,6 +61,6 @@ async def fetch_fulltext(
                 async with limiter.slot(url):
                     page, final = await _get_page(client, url, max_bytes)
         return await asyncio.to_thread(extract_text, page, final)
-    except (httpx.HTTPError, TooLarge, ValueError, TimeoutError, OSError) as exc:
+    except (aiohttp.ClientError, PageError, TooLarge, ValueError, TimeoutError, OSError) as exc:
         log.info("no full text for %s: %s", url, exc or type(exc).__name__)
         return None

@@ -9,7 +9,7 @@ import time
 from datetime import UTC
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 
 
 def cap_message(max_bytes: int) -> str:
@@ -49,50 +49,54 @@ def parse_max_age(cache_control: str | None) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def describe_error(exc: BaseException, url: str, timeouts: httpx.Timeout | None = None) -> str:
+def describe_error(
+    exc: BaseException, url: str, timeouts: aiohttp.ClientTimeout | None = None
+) -> str:
     """Turn a transport exception into a sentence a person running the service understands."""
     parts = urlsplit(url)
     host = parts.hostname or url
     where = f"{host}:{parts.port}" if parts.port else host
     text = str(exc) or exc.__class__.__name__
     low = " | ".join(_chain_messages(exc)).lower()
-    if isinstance(exc, httpx.ConnectTimeout):
-        limit = f" after {timeouts.connect:g} s" if timeouts and timeouts.connect else ""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        limit = f" after {timeouts.sock_connect:g} s" if timeouts and timeouts.sock_connect else ""
         return f"timeout: could not connect to {where}{limit}"
-    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)):
-        limit = f" within {timeouts.read:g} s" if timeouts and timeouts.read else ""
+    if isinstance(exc, aiohttp.SocketTimeoutError):
+        limit = f" within {timeouts.sock_read:g} s" if timeouts and timeouts.sock_read else ""
         return f"timeout: {where} did not answer{limit} (read timeout)"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return f"timeout: {where} took too long to send the whole response"
-    if isinstance(exc, httpx.ConnectError):
-        if any(
-            s in low
-            for s in (
-                "name or service not known",
-                "nodename nor servname",
-                "temporary failure in name resolution",
-                "no address associated",
-                "getaddrinfo failed",
-                "name resolution",
-            )
-        ):
-            return f"DNS lookup failed for {host}: no such host"
+    if isinstance(exc, (aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL)):
+        return f"invalid or unsupported URL {url!r}: {text}"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError) or any(s in low for s in _DNS_FAILURES):
+        return f"DNS lookup failed for {host}: no such host"
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return f"TLS/SSL error talking to {where}: {text}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
         if "refused" in low or "errno 111" in low:
             return f"connection refused by {where} (nothing listening?)"
-        if "certificate" in low or "ssl" in low or "tls" in low:
-            return f"TLS/SSL error talking to {where}: {text}"
         if "unreachable" in low:
             return f"network unreachable for {where}"
         return f"could not connect to {where}: {text}"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"{where} broke the HTTP protocol or closed the connection: {text}"
-    if isinstance(exc, httpx.DecodingError):
-        return f"{where} sent a body that could not be decompressed: {text}"
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-        return f"invalid or unsupported URL {url!r}: {text}"
-    if isinstance(exc, httpx.HTTPError):
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return f"{where} closed the connection before answering"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return f"{where} sent a body that was cut short or could not be decompressed: {text}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{where} broke the HTTP protocol: {exc.message or text}"
+    if isinstance(exc, aiohttp.ClientError):
         return f"HTTP error with {where}: {text}"
     return f"unexpected error fetching {url}: {exc.__class__.__name__}: {text}"
+
+
+_DNS_FAILURES = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "getaddrinfo failed",
+    "name resolution",
+)
 
 
 def _chain_messages(exc: BaseException) -> list[str]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -121,13 +124,16 @@ class Poller:
     between cycles, not only within one.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, parse_workers: int | None = None) -> None:
         self.settings = settings
+        self._parse_workers = settings.parse_workers if parse_workers is None else parse_workers
         self._runner = asyncio.Runner()
         self._client: Any = None
         self._limiter: Any = None
+        self._parser: Any = None
 
     async def _poll(self, runtime: Runtime, feeds: Sequence[FeedSnapshot]) -> list[PollOutcome]:
+        from scheduler.parsepool import FeedParser
         from scheduler.politeness import HostLimiter
 
         s = self.settings
@@ -137,22 +143,36 @@ class Poller:
                 timeout_connect=min(10.0, s.fetch_timeout),
                 timeout_read=s.fetch_timeout,
                 per_host_connections=s.per_host_connections,
+                proxy=s.http_proxy,
             )
             self._limiter = HostLimiter(
                 max_per_host=s.per_host_connections, min_delay=s.per_host_delay
             )
+            self._parser = FeedParser(self._parse_workers)
         return await poll_feeds(
-            runtime.sessions, self._client, feeds, policy(s), s.max_feed_bytes, self._limiter
+            runtime.sessions,
+            self._client,
+            feeds,
+            policy(s),
+            s.max_feed_bytes,
+            self._limiter,
+            self._parser,
         )
 
     def poll(self, runtime: Runtime, feeds: Sequence[FeedSnapshot]) -> list[PollOutcome]:
         """Fetch, parse and store these feeds concurrently."""
         return self._runner.run(self._poll(runtime, feeds))
 
+    def parser_pids(self) -> list[int]:
+        """Process ids of the feed parser processes (empty before the first cycle)."""
+        return self._parser.worker_pids() if self._parser is not None else []
+
     def close(self) -> None:
-        """Close the client and the loop."""
+        """Close the client, the parser processes and the loop."""
         if self._client is not None:
-            self._runner.run(self._client.aclose())
+            self._runner.run(self._client.close())
+        if self._parser is not None:
+            self._parser.close()
         self._runner.close()
 
 
@@ -170,7 +190,8 @@ def poll_cycle(
     outcomes: list[PollOutcome] = []
     if feeds:
         own = poller is None
-        poller = poller or Poller(runtime.settings)
+        # a one-off cycle parses in a thread: starting parser processes would cost more
+        poller = poller or Poller(runtime.settings, parse_workers=0)
         try:
             outcomes = poller.poll(runtime, feeds)
         finally:
@@ -227,9 +248,16 @@ def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence =
         len(feed_ids),
         runtime.settings.poll_interval,
     )
+    _stop_on_sigterm()
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
         poller.close()
+
+
+def _stop_on_sigterm() -> None:
+    """`docker stop` and systemd send SIGTERM: stop as cleanly as on Ctrl-C."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

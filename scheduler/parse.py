@@ -34,6 +34,10 @@ class FeedError(Exception):
         self.url = url
         self.suggestion = suggestion
 
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str, str | None]]:
+        """Keep url and suggestion when the error crosses from a parser process."""
+        return (FeedError, (str(self), self.url, self.suggestion))
+
 
 @dataclass(frozen=True)
 class ParsedFeed:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 
 from .fetch import (
     DEFAULT_MAX_BYTES,
@@ -102,7 +102,7 @@ class HostLimiter:
 
 
 async def fetch_polite(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     request: FetchRequest,
     limiter: HostLimiter | None,
     *,
@@ -121,7 +121,7 @@ async def fetch_polite(
 
 
 async def fetch_all(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     requests: Sequence[FetchRequest],
     limiter: HostLimiter | None = None,
     *,

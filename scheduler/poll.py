@@ -12,13 +12,14 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-import httpx
+import aiohttp
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.feedstore import FeedSnapshot, FetchedFeed, PollOutcome, known_keys, record_batch
 from scheduler.fetch import FetchResult, FetchState, fetch_feed
 from scheduler.fulltext import fetch_fulltext
-from scheduler.parse import FeedError, ParsedFeed, parse_feed
+from scheduler.parse import FeedError, ParsedFeed
+from scheduler.parsepool import FeedParser
 from scheduler.politeness import HostLimiter
 from scheduler.schedule import PollPolicy
 
@@ -27,7 +28,11 @@ WRITE_BATCH = 200
 
 
 async def _poll_one(
-    client: httpx.AsyncClient, snap: FeedSnapshot, max_bytes: int, limiter: HostLimiter | None
+    client: aiohttp.ClientSession,
+    snap: FeedSnapshot,
+    max_bytes: int,
+    limiter: HostLimiter | None,
+    parser: FeedParser,
 ) -> tuple[FetchResult, ParsedFeed | None, str | None]:
     state = FetchState(etag=snap.etag, last_modified=snap.last_modified)
     if limiter is not None:
@@ -40,9 +45,7 @@ async def _poll_one(
     if result.kind != "ok":
         return result, None, None
     try:
-        parsed = await asyncio.to_thread(
-            parse_feed, result.body, result.final_url or snap.url, result.content_type
-        )
+        parsed = await parser.parse(result.body, result.final_url or snap.url, result.content_type)
     except FeedError as exc:
         return result, None, str(exc)
     return result, parsed, None
@@ -50,7 +53,7 @@ async def _poll_one(
 
 async def _fulltexts(
     sessions: sessionmaker[Session],
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     snap: FeedSnapshot,
     parsed: ParsedFeed,
     limiter: HostLimiter | None,
@@ -65,19 +68,21 @@ async def _fulltexts(
 
 async def poll_feeds(
     sessions: sessionmaker[Session],
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     feeds: Sequence[FeedSnapshot],
     policy: PollPolicy,
     max_bytes: int,
     limiter: HostLimiter | None = None,
+    parser: FeedParser | None = None,
 ) -> list[PollOutcome]:
     """Fetch and parse every feed concurrently; one writer stores the results as they come."""
+    parser = parser or FeedParser(0)
     queue: asyncio.Queue[FetchedFeed | None] = asyncio.Queue()
 
     async def one(snap: FeedSnapshot) -> None:
         bodies: dict[str, str] = {}
         try:
-            result, parsed, error = await _poll_one(client, snap, max_bytes, limiter)
+            result, parsed, error = await _poll_one(client, snap, max_bytes, limiter, parser)
             if parsed is not None and snap.fulltext:
                 bodies = await _fulltexts(sessions, client, snap, parsed, limiter)
         except Exception as exc:  # never let one feed's surprise stop the cycle

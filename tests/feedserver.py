@@ -69,6 +69,7 @@ class RequestRecord:
     headers: dict[str, str]
     status: int
     at: float
+    peer: str = ""  # client address:port, one per TCP connection
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -139,6 +140,11 @@ class FeedServer:
         """The log of requests for one path, oldest first."""
         with self._lock:
             return [r for r in self.requests if r.path == path]
+
+    def connections(self) -> list[str]:
+        """Distinct client connections seen, in order of their first request."""
+        with self._lock:
+            return list(dict.fromkeys(r.peer for r in self.requests))
 
     def clear_log(self) -> None:
         """Forget the requests seen so far."""
@@ -216,7 +222,8 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             status = route.status
             if status == 200 and _not_modified(route, headers):
                 status = 304
-            server._log(RequestRecord(self.command, self.path, headers, status, time.time()))
+            peer = f"{self.client_address[0]}:{self.client_address[1]}"
+            server._log(RequestRecord(self.command, self.path, headers, status, time.time(), peer))
             if route.delay and server._closing.wait(route.delay):
                 return
             try:

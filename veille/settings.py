@@ -69,6 +69,12 @@ class Settings:
     max_feed_bytes: int = _opt(10 * 1024 * 1024, "Size cap of one fetched feed or page, bytes.")
     per_host_connections: int = _opt(2, "Concurrent connections to one host at most.")
     per_host_delay: float = _opt(1.0, "Minimum delay between two requests to one host, seconds.")
+    parse_workers: int = _opt(
+        1, "Processes that parse changed feeds beside the polling loop (0: a thread instead)."
+    )
+    http_proxy: str | None = _opt(
+        None, "Proxy for fetching feeds and article pages (http://host:port); unset: direct."
+    )
     dedupe_window_days: int = _opt(
         7, "A repeated statement within this many days joins its cluster."
     )
@@ -178,6 +184,8 @@ def _validate(s: Settings, source: str) -> Settings:
         raise SettingsError(f"broker_url: unsupported broker {s.broker_url!r} ({source})")
     if s.poll_interval < 1 or s.min_interval < 1 or s.max_interval < s.min_interval:
         raise SettingsError(f"poll intervals must be positive, min <= max ({source})")
+    if s.parse_workers < 0 or s.parse_workers > 64:
+        raise SettingsError(f"parse_workers: between 0 and 64, not {s.parse_workers} ({source})")
     if s.webhook_secret and not s.webhook_secret.startswith("whsec_"):
         raise SettingsError(f"webhook_secret: must start with 'whsec_' ({source})")
     if s.smtp_security not in {"none", "starttls", "tls"}:
