@@ -279,6 +279,25 @@ def test_extract_many_keeps_order_and_skips_prefiltered(ex):
     assert not ex.prefilter.keep(items[0][0])
 
 
+def test_extract_many_matches_one_by_one_across_batches(ex):
+    texts = [
+        "Il pleut sur Berlin.",
+        "Le Kremlin a exigé des garanties écrites de l'Otan.",
+        "La bourse de Paris a fini en hausse.",
+        "",
+        "Kiev a accusé Moscou de bombarder des civils.",
+        "Les marchés attendent la Fed.",
+        "Berlin a mis en garde Moscou contre toute invasion.",
+        "Un match nul à Lyon.",
+    ]
+    batched = list(ex.extract_many(((t, None) for t in texts), batch_size=2))
+    assert batched == [ex.extract(t) for t in texts]
+    assert [bool(b) for b in batched] == [False, True, False, False, True, False, True, False]
+    # the model tags `Kiev` here as a pronoun; a capitalised "pronoun" it does not know is a name
+    (kiev,) = batched[4]
+    assert (kiev.type, kiev.speaker_actor, kiev.targets) == ("accusation", "UKR", ("RUS",))
+
+
 def test_run_jsonl_writes_spec_format_and_error_lines(ex):
     lines = [
         json.dumps({"id": "a", "text": "Berlin a dénoncé une provocation."}),

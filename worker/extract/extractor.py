@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,14 @@ from .context import DocContext
 from .coref import resolve_speakers
 from .cues import Cue, candidates, verb_cues
 from .lexicon import load_lexicon
-from .pipeline import LAZY_PIPES, as_date, check_text, ensure_line_breaks, use_pipeline
+from .pipeline import (
+    LAZY_PIPES,
+    as_date,
+    check_text,
+    ensure_line_breaks,
+    ruler_space_attrs,
+    use_pipeline,
+)
 from .postprocess import dedup, inherit_targets, merge_participles
 from .prefilter import Prefilter
 from .quotes import QuoteIndex, find_quotes
@@ -48,56 +56,62 @@ class Extractor:
     ) -> None:
         ensure_line_breaks(nlp)
         self.nlp = nlp
-        # measured on the dev set: NER adds nothing the parser's PROPN + KB do not give, and the
-        # rule lemmatizer is run lazily on the few tokens we inspect (see lemmas.py)
+        # measured on the dev set: NER adds nothing the parser's PROPN + KB do not give, the
+        # rule lemmatizer is run lazily on the few tokens we inspect (see `lemma`), and of the
+        # attribute ruler only its whitespace rules matter, redone cheaply (`ruler_space_attrs`)
         self.disabled = [p for p in LAZY_PIPES if p in nlp.pipe_names]
+        self._fix_spaces = "attribute_ruler" in self.disabled
         use_pipeline(nlp)
         self.lex = load_lexicon(lexicon_paths)
         self.kb = load_kb(actor_paths)
         self.kb.build(nlp)
-        self.prefilter = Prefilter(self.lex)
+        self.prefilter = Prefilter(self.lex, [*self.kb.surfaces, *self.kb.nationalities])
 
     def extract(self, text: str, published: date | None = None) -> list[Statement]:
         """All statements of one text, in text order."""
         text = check_text(text)
         if not text.strip():
             return []
-        return self.from_doc(self.nlp(text, disable=self.disabled), as_date(published))
+        doc = self._fixed(self.nlp(text, disable=self.disabled))
+        return self.from_doc(doc, as_date(published), text)
 
     def extract_many(
         self, items: Iterable[tuple[str, date | None]], batch_size: int = 32
     ) -> Iterator[list[Statement]]:
-        """One list per item, in order; texts the prefilter rejects are never parsed."""
-        batch: list[tuple[str, date | None]] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= batch_size:
-                yield from self._run_batch(batch, batch_size)
-                batch = []
-        if batch:
-            yield from self._run_batch(batch, batch_size)
+        """One list per item, in order; texts the prefilter rejects are never parsed.
 
-    def _run_batch(
-        self, batch: list[tuple[str, date | None]], batch_size: int
-    ) -> Iterator[list[Statement]]:
-        keep = [
-            i for i, (t, _) in enumerate(batch) if check_text(t).strip() and self.prefilter.keep(t)
-        ]
-        docs = dict(
-            zip(
-                keep,
-                self.nlp.pipe(
-                    [batch[i][0] for i in keep], batch_size=batch_size, disable=self.disabled
-                ),
-                strict=True,
-            )
-        )
-        for i, (_, published) in enumerate(batch):
-            yield self.from_doc(docs[i], as_date(published)) if i in docs else []
+        Only kept texts reach `nlp.pipe`, as one stream, so its batches stay full however
+        many items the prefilter skips.
+        """
+        pending: deque[tuple[str, date | None, bool]] = deque()
 
-    def from_doc(self, doc: Doc, published: date | None = None) -> list[Statement]:
-        """Statements of an already parsed document."""
-        text = doc.text  # Doc.text re-joins every token: compute it once
+        def kept() -> Iterator[str]:
+            for text, published in items:
+                keep = bool(check_text(text).strip()) and self.prefilter.keep(text)
+                pending.append((text, published, keep))
+                if keep:
+                    yield text
+
+        for doc in self.nlp.pipe(kept(), batch_size=batch_size, disable=self.disabled):
+            while True:
+                text, published, keep = pending.popleft()
+                if keep:
+                    yield self.from_doc(self._fixed(doc), as_date(published), text)
+                    break
+                yield []
+        while pending:
+            pending.popleft()
+            yield []
+
+    def _fixed(self, doc: Doc) -> Doc:
+        return ruler_space_attrs(doc) if self._fix_spaces else doc
+
+    def from_doc(
+        self, doc: Doc, published: date | None = None, text: str | None = None
+    ) -> list[Statement]:
+        """Statements of an already parsed document (`text`: the parsed string, if at hand)."""
+        if text is None:
+            text = doc.text  # Doc.text re-joins every token: compute it once
         quotes = find_quotes(text)
         sents = candidates(doc)
         ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)

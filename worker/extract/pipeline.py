@@ -3,39 +3,89 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+import numpy
+from spacy.attrs import DEP, IDX, IS_SPACE, ORTH, POS, SENT_START, SPACY
 from spacy.language import Language
+from spacy.parts_of_speech import SPACE as SPACE_POS
 from spacy.tokens import Doc, Span, Token
 
-from .quotes import find_quotes
+from .quotes import QUOTE_CHARS, find_quotes
 
 MAX_CHARS = 1_000_000
 
 
-LAZY_PIPES = ("lemmatizer", "ner")
+LAZY_PIPES = ("lemmatizer", "ner", "attribute_ruler")
 
 
 SENT_END = {".", "!", "?", "…", "...", "»", "”", '"', ")"}
+NO_START = {",", "»", "”", ")"}
+CLOSING = {"»", "”", '"'}
+
+# what the sentence-boundary rules ask of a token's text, as bits cached by orth id: the
+# rules then run on integers instead of building a Token and its strings for every word
+_NL, _SPACE, _END, _LOWER, _NO_START, _CLOSING, _QUOTE, _KNOWN = (1 << k for k in range(8))
+_FLAGS: dict[int, int] = {}
+
+
+def _text_flags(orth: int, text: str) -> int:
+    f = _KNOWN
+    f |= _NL if "\n" in text else 0
+    f |= _SPACE if text.isspace() else 0  # Token.is_space
+    f |= _END if text in SENT_END else 0
+    f |= _LOWER if text[:1].islower() else 0
+    f |= _NO_START if text in NO_START else 0
+    f |= _CLOSING if text in CLOSING else 0
+    f |= _QUOTE if any(c in QUOTE_CHARS for c in text) else 0
+    if len(_FLAGS) > 500_000:
+        _FLAGS.clear()
+    _FLAGS[orth] = f
+    return f
 
 
 @Language.component("veille_line_breaks")
 def line_breaks(doc: Doc) -> Doc:
     """Line breaks end sentences; quotations and mid-clause words never start one."""
-    quotes = find_quotes(doc.text)
-    for tok in doc[1:]:
-        prev = doc[tok.i - 1]
-        if "\n" in prev.text_with_ws or "\n" in prev.text:
-            tok.is_sent_start = True
-        elif tok.is_space:
-            continue
-        elif (
-            quotes.inside(tok.idx)
-            or (prev.text not in SENT_END and not prev.is_space)
-            or tok.text[:1].islower()
-            or tok.text in {",", "»", "”", ")"}
-            or (quotes.containing(tok.idx - 1) and tok.text in {"»", "”", '"'})
+    n = len(doc)
+    if n < 2:
+        return doc
+    arr = doc.to_array([ORTH, IDX, SENT_START, SPACY])
+    orths: list[int] = arr[:, 0].tolist()
+    strings = doc.vocab.strings
+    flags = [_FLAGS.get(o) or _text_flags(o, strings[o]) for o in orths]
+    quotes = None
+    if any(f & _QUOTE for f in flags):  # else no quotation in the text either
+        # Doc.text builds a Token per word: join the strings instead
+        text = "".join(
+            [
+                strings[o] + " " if sp else strings[o]
+                for o, sp in zip(orths, arr[:, 3].tolist(), strict=True)
+            ]
+        )
+        quotes = find_quotes(text)
+    idxs: list[int] = arr[:, 1].tolist()
+    starts: list[int] = arr[:, 2].view(numpy.int64).tolist()  # -1: not a start
+    prev = flags[0]
+    for i in range(1, n):
+        f = flags[i]
+        if prev & _NL:
+            starts[i] = 1
+        elif not f & _SPACE and (
+            f & (_LOWER | _NO_START)
+            or not prev & (_END | _SPACE)
+            or (
+                quotes is not None
+                and (
+                    quotes.inside(idxs[i])
+                    or (f & _CLOSING and quotes.containing(idxs[i] - 1) is not None)
+                )
+            )
         ):
-            tok.is_sent_start = False
+            starts[i] = -1
+        prev = f
+    column: Any = numpy.array(starts, dtype=numpy.int64).view(numpy.uint64).reshape(n, 1)
+    doc.from_array([SENT_START], column)
     return doc
 
 
@@ -130,3 +180,25 @@ def sent_of(v: Token) -> Span:
             table.extend([s] * len(s))
         v.doc.user_data["veille_sents"] = table
     return table[v.i]
+
+
+def ruler_space_attrs(doc: Doc) -> Doc:
+    """What the model's `attribute_ruler` sets that the extractor reads, without running it:
+    whitespace tokens get POS `SPACE`, no morphology and, when parsed, the label `dep`; a
+    non-space token tagged `SPACE` becomes `X`. (Its other rules copy POS into TAG, unused.)"""
+    arr = doc.to_array([IS_SPACE, POS, DEP])
+    space = arr[:, 0] == 1
+    dep = arr[:, 2]
+    bad_dep = space & (dep != 0) & (dep != numpy.uint64(doc.vocab.strings.add("dep")))
+    bad_pos = space & (arr[:, 1] != SPACE_POS)
+    not_space = ~space & (arr[:, 1] == SPACE_POS)
+    for i in numpy.flatnonzero(bad_dep | bad_pos | not_space).tolist():
+        tok = doc[i]
+        if tok.is_space:
+            if tok.dep != 0:
+                tok.dep_ = "dep"
+            tok.pos_ = "SPACE"
+        else:
+            tok.pos_ = "X"
+        tok.set_morph("_")  # type: ignore[attr-defined]  # missing from spaCy's stubs
+    return doc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .actors import fold
 from .lexicon import Lexicon
@@ -42,7 +43,6 @@ EXTRA = (
     "a ses yeux",
     "il faut",
     "faut qu",
-    "la main",
     "epouvantail",
     "fin de non-recevoir",
     "se dit",
@@ -111,65 +111,274 @@ def conjugations(lemma: str) -> set[str]:
 
 FOR_X = re.compile(r"(?:^|[.!?\n]\s*)pour\s+(?:[\w'-]+\s+){0,4}?[\w'-]+\s*,")
 
+# words, punctuation marks and line breaks of the lowercased text
+TOKENS = re.compile(r"\w+'|\w+|[^\w\s]|\n")
+SENT_BREAK = frozenset(".!?\n")
+# written before a noun, never before a verb (`la`, `les`, `l'`, `leur` may be object pronouns)
+DETERMINERS = frozenset(
+    [
+        "un",
+        "une",
+        "cette",
+        "cet",
+        "ces",
+        "son",
+        "sa",
+        "ses",
+        "leurs",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "du",
+        "des",
+        "au",
+        "aux",
+        "chaque",
+    ]
+)
+# auxiliaries of an active compound tense (`a accusé`, `avait appelé`; `à` is a preposition)
+AVOIR = frozenset(
+    [
+        "a",
+        "ont",
+        "avait",
+        "avaient",
+        "aurait",
+        "auraient",
+        "aura",
+        "auront",
+        "avoir",
+        "ayant",
+        "ai",
+        "avons",
+        "avez",
+        "eu",
+    ]
+)
+REFLEXIVE = frozenset(("se", "s'"))
+ARTICLES = frozenset(("le", "la", "les", "l'"))
+# before `la`, `les`, `l'` + a finite verb form: the article of a noun (`après l'annonce de`)
+PREPOSITIONS = frozenset(
+    (
+        "de",
+        "d'",
+        "à",
+        "a",
+        "après",
+        "avant",
+        "par",
+        "pour",
+        "sur",
+        "contre",
+        "avec",
+        "dans",
+        "sans",
+        "malgré",
+        "selon",
+        "vers",
+        "depuis",
+        "face",
+        "entre",
+        "sous",
+        "en",
+    )
+)
+AFTER_NOUN = frozenset(("de", "du", "des", "d'"))  # `la demande de Kiev`, `l'appel d'Ankara`
+TO = frozenset(("à", "au", "aux"))
+PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
+SPEECH_MARKS = frozenset(("que", ":", "«", '"', "“"))
+AFTER_QUOTE = frozenset(("»", '"', "”", ","))
 
-def _alternation(words: set[str]) -> str:
-    words = {w for w in words if len(w) >= 3}
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
-
-def _word_regex(words: set[str], phrases: list[str]) -> re.Pattern[str]:
-    body = "|".join([*phrases, _alternation(words)])
-    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+def _is_participle(raw: str) -> bool:
+    return raw.endswith(PARTICIPLE_ENDINGS)
 
 
 class Prefilter:
-    """Decides, without parsing, whether a text may hold a statement."""
+    """Decides, without parsing, whether a text may hold a statement.
 
-    def __init__(self, lex: Lexicon) -> None:
-        strong: set[str] = set(EXTRA)
+    It mirrors conditions the extractor itself needs before it reports a statement
+    (see cues.py and attribution.py), on words rather than on a parse:
+
+    * a speech-act noun (`menace`, `demande`) is a cue only with its author: `de X`,
+      or `par X` after a participle (`une demande de Kiev`, `la menace brandie par X`);
+    * a lexicon verb form right after a determiner (`une demande`, `son annonce`) is a noun;
+    * a past participle (`accusé`, `condamnées`) speaks only in an active compound tense
+      (`a accusé`, `s'est opposé`) or with its agent (`accusé par X`); a weak verb's
+      participle needs the compound tense;
+    * `appeler` is a demand only as `appeler à` (`appelé à`, `appellent au`);
+    * a weak verb (`estimer`, `rappeler`) counts next to `que`, a colon or a quotation.
+    """
+
+    def __init__(self, lex: Lexicon, names: Iterable[str] | None = None) -> None:
+        # names the actor knowledge base recognises (folded, as word sequences); None: unknown
+        self._names: set[str] | None = None
+        self._name_len = 0
+        if names is not None:
+            self._names = {" ".join(fold(w) for w in TOKENS.findall(n.lower())) for n in names}
+            self._name_len = max((n.count(" ") + 1 for n in self._names), default=0)
+        strong: set[str] = set()
         weak: set[str] = set()
         for lemma in set(lex.verbs) | set(lex.reflexive_verbs):
             (weak if lex.is_weak(lemma) or lex.is_weak("se_" + lemma) else strong).update(
                 conjugations(lemma)
             )
-        phrases: list[str] = []
+        self._appeler = conjugations("appeler")
+        # locutions: the verb, up to three words, then the locution's last word (`fait état`,
+        # `tend la main`): the last word alone (`état`, `main`) is far too common
+        self._locutions: dict[str, set[str]] = {}
         for locs in lex.locutions.values():
             for loc in locs:
-                key = fold("_".join((loc.head,) + loc.rest))
-                if key in IRREGULAR:
-                    strong.add(IRREGULAR[key])
-                    continue
-                # the verb, up to three words, then the locution's last word (`fait état`,
-                # `tend la main`): the last word alone (`état`, `main`) is far too common
-                forms = "|".join(
-                    sorted((re.escape(f) for f in conjugations(loc.head)), key=len, reverse=True)
-                )
-                phrases.append(rf"(?:{forms})\W+(?:\w+\W+){{0,3}}?{re.escape(fold(loc.rest[-1]))}")
+                for form in conjugations(loc.head):
+                    self._locutions.setdefault(form, set()).add(fold(loc.rest[-1]))
+        self._nouns: set[str] = set()
         for noun, type_ in lex.nouns.items():
             if type_ == "statement":
                 continue  # `un discours`, `un communiqué` carry no act without a cue verb
             n = fold(noun)
-            strong |= {n, n + "s"}
-        self._strong = _word_regex(strong - weak, phrases)
-        weak_body = _alternation(weak)
-        # a weak verb counts next to what makes it speech: `que`, a colon, a quotation
-        self._weak = re.compile(
-            rf"(?<!\w)(?:{weak_body})(?!\w)\W+(?:\w+\W+){{0,6}}?(?:que\b|qu'|:|«|\"|“)"
-            rf"|(?:»|\"|”|,)\s*(?:\w+\W+){{0,2}}?(?:{weak_body})(?!\w)"
+            self._nouns |= {n, n + "s"}
+        single = {w for w in EXTRA if re.fullmatch(r"\w+", w)}
+        self._words = single
+        self._verbs = strong - weak
+        self._weak = weak
+        # multiword entries (`d'après`, `il faut`, `fin de non-recevoir`) and multiword nouns
+        phrases = {w for w in EXTRA if w not in single} | {n for n in self._nouns if " " in n}
+        self._phrases = re.compile(
+            r"(?<!\w)(?:"
+            + "|".join(re.escape(w) for w in sorted(phrases, key=len, reverse=True))
+            + r")(?!\w)"
         )
 
     def has_cue(self, text: str) -> bool:
-        """A strong lexicon word, or a weak one governing a clause or a quotation."""
-        folded = fold(text)
-        return bool(self._strong.search(folded) or self._weak.search(folded))
+        """A lexicon cue in a use the extractor can report (see the class docstring)."""
+        return self.first_cue(text) is not None
+
+    def first_cue(self, text: str) -> str | None:
+        """The first word (folded) that makes `has_cue` true, if any."""
+        m = self._phrases.search(fold(text))
+        if m:
+            return m.group(0)
+        raws = TOKENS.findall(text.lower().replace("’", "'"))
+        toks = [fold(r) for r in raws]
+        n = len(toks)
+        for i, w in enumerate(toks):
+            if w in self._words:
+                return w
+            if w in self._nouns and self._authored(toks, i):
+                return w
+            verb = w in self._verbs
+            if not verb and w not in self._weak:
+                if w in self._locutions and self._locution(toks, i):
+                    return w
+                continue
+            if self._noun_position(toks, i) and not raws[i].endswith(("er", "ir", "re")):
+                continue  # a noun: `une demande`, `après l'annonce`
+            if w in self._locutions and self._locution(toks, i):
+                return w
+            raw = raws[i]
+            if (
+                _is_participle(raw)
+                and not self._compound(raws, i)
+                and not (verb and self._agent_after(toks, i))
+            ):
+                continue  # `accusé de …`, `les pays reconnus`: no speaker in sight
+            if w in self._appeler and not any(t in TO for t in raws[i + 1 : i + 10]):
+                continue  # `appeler` speaks only as `appeler à`
+            if verb or self._speech_near(toks, i, n):
+                return w
+        return None
+
+    @staticmethod
+    def _authored(toks: list[str], i: int) -> bool:
+        """`la demande de Kiev`, `les menaces répétées de Moscou`, `l'appel lancé par X`."""
+        return any(t in AFTER_NOUN for t in toks[i + 1 : i + 7]) or Prefilter._agent_after(toks, i)
+
+    @staticmethod
+    def _noun_position(toks: list[str], i: int) -> bool:
+        """Right after a determiner, or after an article that follows a preposition or
+        starts the sentence (an object pronoun there would precede an infinitive)."""
+        prev = toks[i - 1] if i > 0 else ""
+        if prev in DETERMINERS:
+            return True
+        if prev not in ARTICLES:
+            return False
+        before = toks[i - 2] if i > 1 else "\n"
+        return before in SENT_BREAK or before in PREPOSITIONS
+
+    @staticmethod
+    def _agent_after(toks: list[str], i: int) -> bool:
+        """`par` later in the same sentence."""
+        for t in toks[i + 1 :]:
+            if t == "par":
+                return True
+            if t in SENT_BREAK:
+                return False
+        return False
+
+    @staticmethod
+    def _compound(raws: list[str], i: int) -> bool:
+        """An auxiliary `avoir` or a reflexive pronoun shortly before: `a accusé`, `s'est dit`."""
+        before = raws[max(0, i - 4) : i]
+        return any(t in AVOIR or t in REFLEXIVE for t in before)
+
+    def _locution(self, toks: list[str], i: int) -> bool:
+        words = [t for t in toks[i + 1 : i + 9] if t.isalnum()][:4]
+        return any(t in self._locutions[toks[i]] for t in words)
+
+    @staticmethod
+    def _speech_near(toks: list[str], i: int, n: int) -> bool:
+        """A weak verb governing a clause or a quotation (`estime que`, `a-t-il rappelé`)."""
+        words = 0
+        for t in toks[i + 1 : n]:
+            if t in SPEECH_MARKS or t == "qu'":
+                return True
+            if t.isalnum():
+                words += 1
+                if words > 7:
+                    break
+        words = 0
+        for t in reversed(toks[max(0, i - 8) : i]):
+            if t in AFTER_QUOTE:
+                return True
+            if t.isalnum():
+                words += 1
+                if words > 2:
+                    break
+        return False
 
     def keep(self, text: str) -> bool:
-        """True when the text has a cue, or a quotation framed by a colon (`X : « … »`)."""
+        """True when the text has a cue, or a quotation framed by a colon (`X : « … »`) where
+        the extractor can find its speaker: a title line naming a known actor or person."""
         if self.has_cue(text):
             return True
         spans = find_quotes(text).spans
-        for s, e in spans:
-            if ":" in text[max(0, s - 3) : s] or ":" in text[e : e + 3]:
-                return True
+        if not spans:
+            return False
         # `Pour le parti X, l'Espagne « … »`: an opinion framed by `pour X,`
-        return bool(spans) and FOR_X.search(fold(text)) is not None
+        if FOR_X.search(fold(text)) is not None:
+            return True
+        title_end = text.find("\n") if self._names is not None else len(text)
+        if title_end == -1:
+            return False  # no title line of its own (see titles.title_span)
+        framed = [
+            (s, e)
+            for s, e in spans
+            if s < title_end and (":" in text[max(0, s - 3) : s] or ":" in text[e : e + 3])
+        ]
+        return bool(framed) and (self._names is None or self._names_in(text[:title_end], framed))
+
+    def _names_in(self, title: str, spans: list[tuple[int, int]]) -> bool:
+        """Whether the title, outside its quotations, names a known actor or person."""
+        assert self._names is not None
+        outside, last = [], 0
+        for s, e in spans:
+            outside.append(title[last:s])
+            last = e
+        outside.append(title[last:])
+        toks = [fold(t) for t in TOKENS.findall(" | ".join(outside).lower().replace("’", "'"))]
+        for i in range(len(toks)):
+            for n in range(1, self._name_len + 1):
+                if " ".join(toks[i : i + n]) in self._names:
+                    return True
+        return False

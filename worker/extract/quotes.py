@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ OPENERS = {"«": "»", "“": "”", "„": "“", "‹": "›"}
 CLOSERS = {"»", "”", "›"}
 STRAIGHT = '"'
 QUOTE_CHARS = frozenset('«»“”„‹›"')
+_MARKS = re.compile('[«»“”„‹›"\n]')
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,10 @@ def find_quotes(text: str) -> QuoteIndex:
     stack: list[tuple[str, int]] = []
     straight_open = -1
     n = len(text)
-    i = 0
-    while i < n:
+    # every other character leaves the state unchanged: jump from mark to mark
+    m = _MARKS.search(text)
+    while m is not None:
+        i = m.start()
         c = text[i]
         if c == "\n" and (stack or straight_open >= 0):
             # an unclosed quotation does not run past its paragraph
@@ -84,7 +88,7 @@ def find_quotes(text: str) -> QuoteIndex:
                 i = j if j != -1 else i
             else:
                 straight_open = i
-        i += 1
+        m = _MARKS.search(text, i + 1)
     if stack or straight_open >= 0:
         start = min([s for _, s in stack] + ([straight_open] if straight_open >= 0 else []))
         spans.append((start, n))

@@ -91,7 +91,7 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 # relative clause: the antecedent noun is the subject
                 ant = v.head if v.dep_.startswith("acl") else None
                 return ([ant] if ant is not None else []), None
-            if c.pos_ == "PRON":
+            if is_pronoun(c):
                 return [], _demonstrative(c) or c.lower_
             if (
                 v.dep_ == "conj"
@@ -167,7 +167,7 @@ def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | No
         if quotes.inside(t.idx) or t.text in {";", "«", "»"}:
             break
         if t.dep_ in SUBJ_DEPS:
-            if t.pos_ == "PRON":
+            if is_pronoun(t):
                 return ([], t.lower_) if t.lower_ in SUBJ_WORDS else ([], None)
             return [t, *conjuncts(t)], None
         if t.lower_ in {"et", "puis", "mais"}:
@@ -223,3 +223,22 @@ def after_comma(v: Token) -> bool:
 def incise(v: Token, quotes: QuoteIndex) -> bool:
     before = v.doc[sent_of(v).start : v.i]
     return any(t.text in {"»", "”", '"'} for t in before[-6:])
+
+
+# what the model may tag PRON that really is one; a capitalised word outside this list that the
+# model calls a pronoun is a misread name (`Kiev a accusé …` parsed with `Kiev` as PRON)
+_PRONOUN_WORDS = (
+    "il elle ils elles on nous vous je j' tu ce c' cela ça celui celle ceux celles celui-ci "
+    "celle-ci ceux-ci celles-ci qui que qu' lequel laquelle lesquels lesquelles dont quoi où "
+    "tout tous toutes chacun chacune personne rien aucun aucune certains certaines plusieurs "
+    "lui leur eux moi toi soi se s' me m' te t' y en le la les l' ceci autre autres "
+    "ma mon mes ta ton tes sa son ses notre nos votre vos leurs un une"
+)
+PRONOUNS = frozenset(_PRONOUN_WORDS.split())
+
+
+def is_pronoun(tok: Token) -> bool:
+    """A real pronoun: tagged PRON, and not a capitalised name the model misread."""
+    if tok.pos_ != "PRON":
+        return False
+    return not tok.text[:1].isupper() or tok.lower_ in PRONOUNS

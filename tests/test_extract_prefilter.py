@@ -1,0 +1,96 @@
+"""Hand-written cases for the extractor's prefilter and its cheap sentence-boundary component."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from spacy.attrs import SENT_START  # noqa: E402
+
+from worker.extract import load_model  # noqa: E402
+from worker.extract.actors import load_kb  # noqa: E402
+from worker.extract.lexicon import load_lexicon  # noqa: E402
+from worker.extract.pipeline import SENT_END, line_breaks  # noqa: E402
+from worker.extract.prefilter import Prefilter  # noqa: E402
+from worker.extract.quotes import find_quotes  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pf() -> Prefilter:
+    kb = load_kb()
+    return Prefilter(load_lexicon(), [*kb.surfaces, *kb.nationalities])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le ministre a rejeté la proposition du voisin.",  # active compound tense
+        "La délégation s'est opposée au texte.",  # reflexive compound tense
+        "Le plan, critiqué par plusieurs capitales, sera revu.",  # participle with its agent
+        "Le maire appelle les habitants à rester chez eux.",  # `appeler à`
+        "La demande de la Norvège reste sans réponse.",  # noun with its author
+        "La ministre estime que le calendrier tiendra.",  # weak verb with a clause
+        "Moscou dénonce une provocation.",  # strong verb, present tense
+        "Otan : « Nous restons unis »\nUne réunion s'est tenue hier.",  # named, colon-framed
+    ],
+)
+def test_prefilter_keeps(pf, text):
+    assert pf.keep(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trois élus accusés de corruption comparaissent lundi.",  # participle, no agent
+        "Le village a été appelé ainsi en souvenir d'un meunier.",  # `appeler` without `à`
+        "Une menace pèse sur les récoltes cette année.",  # noun without author
+        "Depuis l'annonce, les prix montent.",  # `l'annonce` after a preposition: a noun
+        "La ministre estime le coût à trois millions.",  # weak verb, no clause
+        "Un été pluvieux : « Quelle saison ! »\nLes campings sont vides.",  # nobody named
+    ],
+)
+def test_prefilter_skips(pf, text):
+    assert not pf.keep(text)
+
+
+def _reference_line_breaks(doc):
+    """The component as first written, token by token (the fast one must agree)."""
+    quotes = find_quotes(doc.text)
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.text_with_ws or "\n" in prev.text:
+            tok.is_sent_start = True
+        elif tok.is_space:
+            continue
+        elif (
+            quotes.inside(tok.idx)
+            or (prev.text not in SENT_END and not prev.is_space)
+            or tok.text[:1].islower()
+            or tok.text in {",", "»", "”", ")"}
+            or (quotes.containing(tok.idx - 1) and tok.text in {"»", "”", '"'})
+        ):
+            tok.is_sent_start = False
+    return doc
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Oui.",
+        "Il a dit : « Non. Jamais. » Puis il est parti.\n\nLe lendemain, rien.",
+        '« Nous verrons », a-t-elle ajouté. "Rien de plus" (sic). Fin',
+        "Titre : « citation ouverte\nSuite du texte. Encore » ici.",
+        "  \n  Deux lignes\u00a0; puis « une “autre” citation » et ) , fin…",
+    ],
+)
+def test_line_breaks_matches_reference(text):
+    nlp = load_model()
+    fast, slow = nlp.make_doc(text), nlp.make_doc(text)
+    line_breaks(fast)
+    _reference_line_breaks(slow)
+    assert fast.to_array([SENT_START]).tolist() == slow.to_array([SENT_START]).tolist()
