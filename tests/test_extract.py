@@ -360,3 +360,13 @@ def test_hyphenated_and_particle_names(ex):
     assert sts and sts[0].speaker == "Anne-Marie Dubois-Leclerc"
     sts = ex.extract("La députée Marie Le Guen a dénoncé une « faute politique ».")
     assert sts and sts[0].speaker == "Marie Le Guen"
+
+
+def test_misread_verb_form_is_still_a_denial(ex):
+    """The model tags `dément` as an adverb; the lexicon's [misread] forms are verbs anyway."""
+    (st,) = ex.extract("Téhéran dément toute responsabilité dans l'explosion du dépôt.")
+    assert (st.type, st.speaker, st.speaker_actor) == ("denial", "Téhéran", "IRN")
+    assert st.content == "toute responsabilité dans l'explosion du dépôt"
+    (many,) = ex.extract_many([("Le Kremlin dément avoir visé des civils.", None)])
+    assert [(s.type, s.speaker_actor) for s in many] == [("denial", "RUS")]
+    assert ex.extract("Les critiques jugent ce budget dément.") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -41,8 +42,9 @@ class Cue:
 CANDIDATE_WORDS = SELON | {"yeux", "pour"}
 
 
-def candidates(doc: Doc) -> list[tuple[Span, list[Token]]]:
-    """One pass over the doc: each sentence with the tokens that may carry a cue."""
+def candidates(doc: Doc, extra: Container[str] = ()) -> list[tuple[Span, list[Token]]]:
+    """One pass over the doc: each sentence with the tokens that may carry a cue (`extra`:
+    word forms to take whatever their tag, e.g. the lexicon's misread verb forms)."""
     table: list[Span] = []
     out: list[tuple[Span, list[Token]]] = []
     propns: list[Token] = []
@@ -54,6 +56,7 @@ def candidates(doc: Doc) -> list[tuple[Span, list[Token]]]:
             if (
                 pos in {"VERB", "NOUN"}
                 or tok.lower_ in CANDIDATE_WORDS
+                or tok.lower_ in extra
                 or (pos == "ADJ" and tok.dep_ == "ROOT")
             ):
                 toks.append(tok)
@@ -106,11 +109,12 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
     """Reporting verbs among one sentence's candidate tokens, with their raw subjects."""
     cues: list[Cue] = []
     for tok in toks:
-        if tok.pos_ not in {"VERB", "NOUN", "ADJ"}:
+        misread = lex.misread.get(tok.lower_)
+        if tok.pos_ not in {"VERB", "NOUN", "ADJ"} and misread is None:
             continue
         if quotes.inside(tok.idx):
             continue
-        guess = lex.verb_misread_as_noun(tok) if tok.pos_ in {"NOUN", "ADJ"} else None
+        guess = misread or (lex.verb_misread_as_noun(tok) if tok.pos_ in {"NOUN", "ADJ"} else None)
         if tok.pos_ != "VERB" and guess is None:
             continue
         hit = lex.match_verb(tok, guess)

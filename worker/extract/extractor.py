@@ -113,7 +113,7 @@ class Extractor:
         if text is None:
             text = doc.text  # Doc.text re-joins every token: compute it once
         quotes = find_quotes(text)
-        sents = candidates(doc)
+        sents = candidates(doc, self.lex.misread)
         ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)
         cues: list[Cue] = []
         for sent, toks in sents:
@@ -188,7 +188,7 @@ class Extractor:
                     targets = salient_counterpart(ctx, exclude)
             out.append(
                 Statement(
-                    speaker=sp.name,
+                    speaker=_without_cue(sp.name, cue),
                     speaker_actor=sp.actor,
                     type=type_,
                     targets=tuple(targets),
@@ -226,6 +226,14 @@ def _content_text(content: list[Token], cue: Token) -> str:
     return text.strip(" ,;:.\n\t")[:500]
 
 
+def _without_cue(name: str | None, cue: Cue) -> str | None:
+    """A misread verb form (`Téhéran dément`) can be parsed into its subject's name: drop it."""
+    tail = " " + cue.tok.text
+    if name and cue.tok.pos_ not in {"VERB", "NOUN", "ADJ"} and name.endswith(tail):
+        return name[: -len(tail)]
+    return name
+
+
 def _content(cue: Cue) -> list[Token]:
     """What was said: the cue's complements, or the rest of the sentence for an incise."""
     v = cue.tok
@@ -253,7 +261,10 @@ def _content(cue: Cue) -> list[Token]:
         colon = None  # `X a déclaré : « … »` keeps its colon after the cue
     start = cue.sent.start if colon is None else colon + 1
     middle = cue.sent.start + (cue.sent.end - cue.sent.start) / 2
-    if v.dep_ in {"parataxis", "advcl"} or v.i > middle:
+    if v.pos_ not in {"VERB", "NOUN", "ADJ"} and cue.kind == "verb":
+        # a verb form the model misread (`dément` as ADV) heads nothing: what follows it
+        toks = [t for t in v.doc[v.i + 1 : cue.sent.end] if not t.is_punct or t.text in "«»"]
+    elif v.dep_ in {"parataxis", "advcl"} or v.i > middle:
         toks = [t for t in cue.sent if t.i not in subj and t.i not in skip]
     else:
         toks = [t for t in v.subtree if t.i not in subj and t.i not in skip and t.i != v.i]

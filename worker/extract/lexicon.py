@@ -36,6 +36,7 @@ class Lexicon:
     weak: set[str] = field(default_factory=set)
     nouns: dict[str, str] = field(default_factory=dict)
     relays: set[str] = field(default_factory=set)
+    misread: dict[str, str] = field(default_factory=dict)
     exclude: set[str] = field(default_factory=set)
     rejection_labels: set[str] = field(default_factory=set)
     warning_words: set[str] = field(default_factory=set)
@@ -73,6 +74,7 @@ class Lexicon:
             for e in entries:
                 self.nouns[e.lower()] = type_
         self.relays.update(data.get("relays", {}).get("lemmas", []))
+        self.misread.update({k.lower(): _norm(v) for k, v in data.get("misread", {}).items()})
         self.exclude.update(_norm(x) for x in data.get("exclude", {}).get("lemmas", []))
         labels = data.get("labels", {})
         self.rejection_labels.update(labels.get("rejection", []))

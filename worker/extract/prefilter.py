@@ -35,6 +35,8 @@ IRREGULAR = {
     "faire": "fait font faisait faisaient fera feront ferait faire faisant",
     "tenir": "tient tiennent tenu tenus tenait tenant tenir",
     "mettre": "met mettent mis mise mettait mettant mettre",
+    "dementir": "dement dementent dementi dementie dementis dementies dementait dementaient "
+    "dementant dementira dementiront dementirait dementir",
 }
 EXTRA = (
     "selon",
@@ -224,6 +226,7 @@ class Prefilter:
             (weak if lex.is_weak(lemma) or lex.is_weak("se_" + lemma) else strong).update(
                 conjugations(lemma)
             )
+        strong |= {fold(form) for form in lex.misread}  # taken as verbs whatever their tag
         self._appeler = conjugations("appeler")
         # locutions: the verb, up to three words, then the locution's last word (`fait état`,
         # `tend la main`): the last word alone (`état`, `main`) is far too common
