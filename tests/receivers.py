@@ -13,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -179,7 +180,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 """Keep test output quiet."""
 
-        self._server = ThreadingHTTPServer((HOST, 0), Handler)
+        self._server = _HangupTolerantServer((HOST, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -255,6 +256,14 @@ class ReceivedMail:
         if body is None or body.get_content_subtype() != subtype:
             raise KeyError(f"no text/{subtype} part")
         return body.get_content()
+
+
+class _HangupTolerantServer(ThreadingHTTPServer):
+    """A sender that closes its keep-alive connection is not an error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _CollectingHandler:

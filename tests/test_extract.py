@@ -370,3 +370,10 @@ def test_misread_verb_form_is_still_a_denial(ex):
     (many,) = ex.extract_many([("Le Kremlin dément avoir visé des civils.", None)])
     assert [(s.type, s.speaker_actor) for s in many] == [("denial", "RUS")]
     assert ex.extract("Les critiques jugent ce budget dément.") == []
+
+
+def test_asserting_a_negated_fact_is_a_denial_but_a_stance_is_not(ex):
+    (denial,) = ex.extract("Le Kremlin a assuré que ses troupes n'étaient pas impliquées.")
+    assert (denial.type, denial.speaker_actor) == ("denial", "RUS")
+    (stance,) = ex.extract("Olaf Scholz a affirmé qu'il n'était pas favorable à cette adhésion.")
+    assert stance.type == "statement"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Token
 
 from .cues import Cue
@@ -213,4 +215,23 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         refined = _content_type(content, lex)
         if refined:
             return refined, conf - 0.15
+        if lemma(cue.tok) in lex.assertions and denies(content):
+            return "denial", conf - 0.2
     return cue.type, conf
+
+
+# `… n'est pas ukrainien`, `ce n'était pas un de nos missiles`, `n'a jamais été visé`
+_DENIED_FACT = re.compile(
+    r"(?<!\w)(?:n'|n’|ne )(?:(?:est|était|sont|étaient)(?: (?:pas|jamais|nullement))"
+    r"|(?:a|ont|avait|avaient)(?: (?:pas|jamais|nullement)) été)(?!\w)"
+    # … but a stance is not a fact: `n'est pas favorable`, `n'est pas question`, `pas prêt`
+    r"(?! (?:favorable|prêt|question|d'accord|d’accord|opposé|hostile|disposé|envisageable"
+    r"|acceptable|souhaitable|nécessaire|possible|exclu|temps|l'heure|l’heure))",
+    re.IGNORECASE,
+)
+
+
+def denies(content: list[Token]) -> bool:
+    """An assertion whose content negates a fact (`réaffirme que le missile n'est pas …`)."""
+    text = "".join(t.text_with_ws for t in content)
+    return _DENIED_FACT.search(text) is not None

@@ -37,6 +37,7 @@ class Lexicon:
     nouns: dict[str, str] = field(default_factory=dict)
     relays: set[str] = field(default_factory=set)
     misread: dict[str, str] = field(default_factory=dict)
+    assertions: set[str] = field(default_factory=set)
     exclude: set[str] = field(default_factory=set)
     rejection_labels: set[str] = field(default_factory=set)
     warning_words: set[str] = field(default_factory=set)
@@ -74,6 +75,7 @@ class Lexicon:
             for e in entries:
                 self.nouns[e.lower()] = type_
         self.relays.update(data.get("relays", {}).get("lemmas", []))
+        self.assertions.update(_norm(x) for x in data.get("assertions", {}).get("lemmas", []))
         self.misread.update({k.lower(): _norm(v) for k, v in data.get("misread", {}).items()})
         self.exclude.update(_norm(x) for x in data.get("exclude", {}).get("lemmas", []))
         labels = data.get("labels", {})
