@@ -63,21 +63,26 @@ class FeedParser:
         """Parse one feed body; FeedError when it is not a feed or its parser process died."""
         if self.workers == 0:
             return await asyncio.to_thread(parse_feed, body, url, content_type)
-        loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            pool = self._executor()
-            try:
-                return await loop.run_in_executor(pool, parse_feed, body, url, content_type)
-            except BrokenProcessPool:
-                if self._pool is pool:  # the first feed to notice replaces the pool
-                    log.warning("a feed parser process died; starting a new one")
-                    self._pool = None
-                    pool.shutdown(wait=False, cancel_futures=True)
-                if attempt == 2:
-                    raise FeedError(
-                        f"the parser process died twice while parsing {url}", url=url
-                    ) from None
-        raise AssertionError("unreachable")
+        try:
+            return await self._in_process(body, url, content_type)
+        except BrokenProcessPool:
+            pass  # the dead process is replaced: parse this feed once more
+        try:
+            return await self._in_process(body, url, content_type)
+        except BrokenProcessPool:
+            raise FeedError(f"the parser process died twice while parsing {url}", url=url) from None
+
+    async def _in_process(self, body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+        pool = self._executor()
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, parse_feed, body, url, content_type)
+        except BrokenProcessPool:
+            if self._pool is pool:  # the first feed to notice replaces the pool
+                log.warning("a feed parser process died; starting a new one")
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def close(self) -> None:
         """Stop the parser processes."""
