@@ -38,6 +38,8 @@ class FeedSnapshot:
     consecutive_failures: int
     fulltext: bool = False
     interval_hint: int | None = None
+    # digests of the entries it served last time, not parsed again (scheduler.entries)
+    seen_entries: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,18 @@ def snapshots(
                 f.consecutive_failures,
                 f.fulltext,
                 f.interval_hint,
+                _seen_entries(f),
             )
             for f in session.scalars(q.order_by(Feed.id))
         ]
+
+
+def _seen_entries(feed: Feed) -> frozenset[str]:
+    """Entries not to parse again: none while the feed has warnings, so that a malformed
+    entry is read (and its warning recorded) on every poll, not only the first."""
+    if feed.last_warning or not feed.entry_digests:
+        return frozenset()
+    return frozenset(feed.entry_digests.split())
 
 
 def known_keys(sessions: sessionmaker[Session], feed_id: int, keys: Sequence[str]) -> set[str]:
@@ -250,6 +261,7 @@ def record(session: Session, fetched: FetchedFeed, policy: PollPolicy) -> PollOu
         for warning in parsed.warnings:
             log.info("feed %s: %s", snap.url, warning)
         feed.last_warning = "; ".join(parsed.warnings)[:2000] or None
+        feed.entry_digests = " ".join(parsed.digests) or None
     feed.etag = result.etag or feed.etag
     feed.last_modified = result.last_modified or feed.last_modified
     feed.status, feed.last_error, feed.consecutive_failures = "ok", None, 0

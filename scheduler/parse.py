@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import feedparser
 from veille.domain import FeedEntry
 
 from .dates import parse_date
+from .entries import unseen_entries
 from .htmltext import AlternateFinder, clean_text, looks_like_html
 
 _SY_PERIOD_MINUTES = {
@@ -48,6 +50,10 @@ class ParsedFeed:
     ttl: int | None
     entries: list[FeedEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # digests of every entry the body holds (scheduler.entries), and how many of them were
+    # served before and so not parsed again
+    digests: tuple[str, ...] = ()
+    skipped: int = 0
 
 
 def html_page_error(body: bytes, url: str) -> FeedError:
@@ -156,15 +162,21 @@ def _entry(
     )
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse feed bytes; raise FeedError when they are not a feed (HTML page, empty, not XML)."""
+def parse_feed(
+    body: bytes, url: str, content_type: str | None = None, seen: Collection[str] = ()
+) -> ParsedFeed:
+    """Parse feed bytes; raise FeedError when they are not a feed (HTML page, empty, not XML).
+
+    `seen`: digests of the entries this feed served last time; those are not parsed again.
+    """
     if not body or not body.strip():
         raise FeedError(f"{url or 'the URL'} returned an empty body, not a feed", url=url)
     if looks_like_html(body):
         raise html_page_error(body, url)
     headers = {"content-type": content_type} if content_type else None
+    reduced = unseen_entries(body, seen)
     parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        reduced.body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     warnings: list[str] = []
     problem = parsed.get("bozo_exception")
@@ -181,7 +193,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     link = (feed.get("link") or "").strip() or None
     base = url if url.lower().startswith(("http://", "https://")) else (link or "")
     entries: list[FeedEntry] = []
-    seen: set[str] = set()
+    keys: set[str] = set()
     notes: Counter[str] = Counter()
     for i, raw in enumerate(parsed.entries):
         label = f"entry {i + 1}"
@@ -192,14 +204,14 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
             continue
         if entry is None:
             continue
-        if entry.key in seen:
+        if entry.key in keys:
             warnings.append(f"{label}: duplicate key {entry.key!r}; skipped")
             continue
-        seen.add(entry.key)
+        keys.add(entry.key)
         entries.append(entry)
     for note, count in notes.items():
         warnings.append(f"dates: {note} ({count} entries)" if count > 1 else f"dates: {note}")
-    if not parsed.entries:
+    if not parsed.entries and not reduced.skipped:
         warnings.append("feed has no entries")
     return ParsedFeed(
         title=clean_text(feed.get("title")),
@@ -207,6 +219,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         ttl=_ttl_minutes(feed),
         entries=entries,
         warnings=_dedupe_warnings(warnings),
+        digests=reduced.digests,
+        skipped=reduced.skipped,
     )
 
 

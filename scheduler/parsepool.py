@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -59,24 +60,29 @@ class FeedParser:
         procs = getattr(self._pool, "_processes", None) or {}
         return [p.pid for p in procs.values() if p.pid is not None and p.is_alive()]
 
-    async def parse(self, body: bytes, url: str, content_type: str | None) -> ParsedFeed:
-        """Parse one feed body; FeedError when it is not a feed or its parser process died."""
+    async def parse(
+        self, body: bytes, url: str, content_type: str | None, seen: Collection[str] = ()
+    ) -> ParsedFeed:
+        """Parse one feed body (`seen`: see parse_feed); FeedError when it is not a feed or
+        its parser process died."""
         if self.workers == 0:
-            return await asyncio.to_thread(parse_feed, body, url, content_type)
+            return await asyncio.to_thread(parse_feed, body, url, content_type, seen)
         try:
-            return await self._in_process(body, url, content_type)
+            return await self._in_process(body, url, content_type, seen)
         except BrokenProcessPool:
             pass  # the dead process is replaced: parse this feed once more
         try:
-            return await self._in_process(body, url, content_type)
+            return await self._in_process(body, url, content_type, seen)
         except BrokenProcessPool:
             raise FeedError(f"the parser process died twice while parsing {url}", url=url) from None
 
-    async def _in_process(self, body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    async def _in_process(
+        self, body: bytes, url: str, content_type: str | None, seen: Collection[str]
+    ) -> ParsedFeed:
         pool = self._executor()
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(pool, parse_feed, body, url, content_type)
+            return await loop.run_in_executor(pool, parse_feed, body, url, content_type, seen)
         except BrokenProcessPool:
             if self._pool is pool:  # the first feed to notice replaces the pool
                 log.warning("a feed parser process died; starting a new one")

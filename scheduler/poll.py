@@ -45,7 +45,9 @@ async def _poll_one(
     if result.kind != "ok":
         return result, None, None
     try:
-        parsed = await parser.parse(result.body, result.final_url or snap.url, result.content_type)
+        parsed = await parser.parse(
+            result.body, result.final_url or snap.url, result.content_type, snap.seen_entries
+        )
     except FeedError as exc:
         return result, None, str(exc)
     return result, parsed, None

@@ -212,3 +212,43 @@ def test_fulltext_feed_stores_the_article_text(tmp_path: Path) -> None:
         assert stored.summary == "Un court chapeau."
         assert stored.body and "défense aérienne" in stored.body
         assert "Tous droits réservés" not in stored.body, "boilerplate is left out"
+
+
+def test_a_feed_without_validators_stores_only_its_new_entries(db_url: str) -> None:
+    def body(ids: list[int]) -> bytes:
+        return rss_feed("Fil", [{"title": f"Titre {i}", "guid": f"urn:t:{i}"} for i in ids])
+
+    with FeedServer() as srv:
+        srv.route("/f.xml", body=body([2, 1]))  # no ETag, no Last-Modified: 200 every time
+        rt = _runtime(db_url, srv.url("/f.xml"))
+        try:
+            d = Collect()
+            poll_cycle(rt, d, feeds_to_poll(rt), only_due=False)
+            assert len(d.ids) == 2 and len((_feed(rt).entry_digests or "").split()) == 2
+            srv.update("/f.xml", body=body([3, 2, 1]))
+            poll_cycle(rt, d, feeds_to_poll(rt), only_due=False)
+            with rt.sessions() as s:
+                titles = s.scalars(select(Item.title).order_by(Item.id)).all()
+            assert titles == ["Titre 2", "Titre 1", "Titre 3"] and len(d.ids) == 3
+            feed = _feed(rt)
+            assert feed.status == "ok" and feed.last_warning is None
+            assert len((feed.entry_digests or "").split()) == 3
+        finally:
+            rt.close()
+
+
+def test_a_malformed_feed_keeps_its_warning_on_every_poll(tmp_path: Path) -> None:
+    broken = FEED.replace(b"</item>", b"<oops></item>", 1)  # an unclosed element in an entry
+    with FeedServer() as srv:
+        srv.route("/f.xml", body=broken)
+        rt = _runtime(f"sqlite:///{tmp_path / 'a.db'}", srv.url("/f.xml"))
+        try:
+            for _ in range(2):
+                d = Collect()
+                poll_cycle(rt, d, feeds_to_poll(rt), only_due=False)
+                feed = _feed(rt)
+                assert feed.status == "ok" and "malformed" in (feed.last_warning or "")
+            with rt.sessions() as s:
+                assert len(s.scalars(select(Item)).all()) == 2
+        finally:
+            rt.close()

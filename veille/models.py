@@ -75,6 +75,8 @@ class Feed(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     interval_hint: Mapped[int | None] = mapped_column(Integer)  # adaptive interval, seconds
+    # digests of the entries of the last body, space-separated (scheduler.entries)
+    entry_digests: Mapped[str | None] = mapped_column(Text)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -77,7 +77,7 @@ class ActorKB:
     by_last: dict[str, Person] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
     matcher: PhraseMatcher | None = None
-    _office_cache: list[tuple[str, str, set[str]]] | None = None
+    _office_cache: dict[str, list[tuple[int, str, str]]] | None = None
 
     def load(self, data: dict) -> None:
         """Merge one parsed TOML document."""
@@ -156,13 +156,21 @@ class ActorKB:
             last_end = e
         return out
 
-    def office_keys(self, norm: Callable[[str], str]) -> list[tuple[str, str, set[str]]]:
-        """Office keys normalised once: (key, role, words)."""
+    def office_keys(
+        self, norm: Callable[[str], str], words: Iterable[str]
+    ) -> list[tuple[str, str]]:
+        """Office keys (normalised once) holding one of `words`, in the KB's order: (key, role).
+
+        Indexed by word, so a noun phrase is compared with a few keys rather than all."""
         if self._office_cache is None:
-            self._office_cache = [
-                (norm(k), r, set(norm(k).split())) for k, r in self.offices.items()
-            ]
-        return self._office_cache
+            index: dict[str, list[tuple[int, str, str]]] = {}
+            for n, (k, r) in enumerate(self.offices.items()):
+                key = norm(k)
+                for w in set(key.split()):
+                    index.setdefault(w, []).append((n, key, r))
+            self._office_cache = index
+        hits = [h for w in set(words) for h in self._office_cache.get(w, ())]
+        return [(k, r) for _, k, r in sorted(set(hits))]
 
     def actor_of_name(self, text: str) -> str | None:
         """Actor code of a collective name as written (`Moscou`, `l'Otan`)."""

@@ -129,8 +129,8 @@ class DocContext:
         head_word |= {w[3:] for w in head_word if w.startswith("ex-")}
         role = None
         best = 0
-        for k, r, words in self.kb.office_keys(_words):
-            if len(k) > best and head_word & words and (" " + k + " ") in text:
+        for k, r in self.kb.office_keys(_words, head_word):
+            if len(k) > best and (" " + k + " ") in text:
                 role, best = r, len(k)
         if role is None:
             return None, None, False

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy
+from spacy.attrs import DEP, HEAD, LOWER, POS
+from spacy.parts_of_speech import ADJ as _ADJ
+from spacy.parts_of_speech import NOUN as _NOUN
+from spacy.parts_of_speech import PROPN as _PROPN
+from spacy.parts_of_speech import VERB as _VERB
 from spacy.tokens import Doc, Span, Token
 
 from .lexicon import Lexicon
@@ -42,29 +48,35 @@ class Cue:
 CANDIDATE_WORDS = SELON | {"yeux", "pour"}
 
 
-def candidates(doc: Doc, extra: Container[str] = ()) -> list[tuple[Span, list[Token]]]:
+def candidates(doc: Doc, extra: Iterable[str] = ()) -> list[tuple[Span, list[Token]]]:
     """One pass over the doc: each sentence with the tokens that may carry a cue (`extra`:
-    word forms to take whatever their tag, e.g. the lexicon's misread verb forms)."""
+    word forms to take whatever their tag, e.g. the lexicon's misread verb forms).
+
+    Works on the doc's arrays: a Token is built only for the words it returns."""
+    strings = doc.vocab.strings
+    words = {strings.add(w) for w in (*CANDIDATE_WORDS, *extra)}
+    root, flat = strings.add("ROOT"), strings.add("flat:name")
+    arr = doc.to_array([POS, DEP, LOWER, HEAD])
+    pos: list[int] = arr[:, 0].tolist()
+    dep: list[int] = arr[:, 1].tolist()
+    low: list[int] = arr[:, 2].tolist()
+    head: list[int] = arr[:, 3].view(numpy.int64).tolist()  # offset to the head
     table: list[Span] = []
     out: list[tuple[Span, list[Token]]] = []
     propns: list[Token] = []
     for sent in doc.sents:
         table.extend([sent] * len(sent))
         toks = []
-        for tok in sent:
-            pos = tok.pos_
-            if (
-                pos in {"VERB", "NOUN"}
-                or tok.lower_ in CANDIDATE_WORDS
-                or tok.lower_ in extra
-                or (pos == "ADJ" and tok.dep_ == "ROOT")
-            ):
-                toks.append(tok)
-            if tok.dep_ == "flat:name":
-                if tok.head.pos_ != "PROPN":
-                    propns.append(tok.head)
-            elif pos == "PROPN":
-                propns.append(tok)
+        for i in range(sent.start, sent.end):
+            p = pos[i]
+            if p in (_VERB, _NOUN) or low[i] in words or (p == _ADJ and dep[i] == root):
+                toks.append(doc[i])
+            if dep[i] == flat:
+                h = i + head[i]
+                if pos[h] != _PROPN:
+                    propns.append(doc[h])
+            elif p == _PROPN:
+                propns.append(doc[i])
         out.append((sent, toks))
     doc.user_data["veille_sents"] = table
     doc.user_data["veille_propns"] = propns

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,9 +42,12 @@ class Lexicon:
     rejection_labels: set[str] = field(default_factory=set)
     warning_words: set[str] = field(default_factory=set)
     accusation_words: set[str] = field(default_factory=set)
+    # word form -> the lexicon's -er verb it may be a misread form of (see verb_misread_as_noun)
+    _er_guess: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def add_entry(self, entry: str, type_: str) -> None:
         """Register one lexicon entry (`lemma`, `se_lemma`, `s'lemma`, `head_word_word`)."""
+        self._er_guess.clear()
         entry = entry.strip().replace("'", "_") if entry.startswith("s'") else entry.strip()
         parts = [p for p in entry.replace(" ", "_").split("_") if p]
         reflexive = parts[0] in {"se", "s"}
@@ -131,20 +134,17 @@ class Lexicon:
 
     def verb_misread_as_noun(self, tok: Token) -> str | None:
         """`et juge qu'...` tagged NOUN: the -er verb lemma when the context wants a verb."""
+        low = tok.lower_
+        guess = self._er_guess.get(low, "")
+        if guess == "":
+            guess = self._er_guess[low] = _er_lemma(low, self.verbs)
+        if guess is None:  # first: the cheapest test, and it rejects nearly every noun
+            return None
         if tok.pos_ not in {"NOUN", "ADJ"} or any(c.dep_ == "det" for c in tok.children):
             return None
         if tok.pos_ == "ADJ" and not (
             tok.dep_ == "ROOT" or any(c.dep_ == "nsubj" for c in tok.children)
         ):
-            return None
-        low = tok.lower_
-        for suffix, repl in (("ent", "er"), ("es", "er"), ("e", "er")):
-            if low.endswith(suffix):
-                guess = low[: -len(suffix)] + repl
-                break
-        else:
-            return None
-        if guess not in self.verbs:
             return None
         doc = tok.doc
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
@@ -256,6 +256,15 @@ ER_ENDINGS = (
     ("e", ""),
     ("ant", ""),
 )
+
+
+def _er_lemma(low: str, verbs: Container[str]) -> str | None:
+    """`juge`, `jugent`, `juges` -> `juger` when that verb is in `verbs`."""
+    for suffix in ("ent", "es", "e"):
+        if low.endswith(suffix):
+            guess = low[: -len(suffix)] + "er"
+            return guess if guess in verbs else None
+    return None
 
 
 def guess_er_lemma(form: str) -> str | None:
