@@ -11,14 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.parse import ParsedFeed
 from scheduler.results import FetchResult
 from scheduler.schedule import PollPolicy, after_failure, after_success
-from scheduler.stories import assign_story
+from scheduler.stories import assign_story, insert_id
 from veille.domain import FeedEntry
 from veille.models import Feed, Item, utcnow
 from veille.settings import FeedConfig
@@ -144,24 +144,24 @@ def store_entries(
         known.add(entry.key)
         body = bodies.get(entry.key)
         story_id, fingerprint = assign_story(session, body or entry.text)
-        item = Item(
-            feed_id=feed_id,
-            key=entry.key,
-            guid=entry.guid,
-            link=entry.link,
-            title=entry.title,
-            summary=entry.summary,
-            published=entry.published,
-            body=body,
-            fingerprint=fingerprint,
-            story_id=story_id,
-        )
+        row = {
+            "feed_id": feed_id,
+            "key": entry.key,
+            "guid": entry.guid,
+            "link": entry.link,
+            "title": entry.title,
+            "summary": entry.summary,
+            "published": entry.published,
+            "body": body,
+            "fingerprint": fingerprint,
+            "story_id": story_id,
+        }
         try:
-            with session.begin_nested():
-                session.add(item)
+            with session.begin_nested():  # a Core insert: no unit-of-work flush per item
+                item_id = insert_id(session, insert(Item).values(row))
         except IntegrityError:  # stored meanwhile by another poller
             continue
-        new_ids.append(item.id)
+        new_ids.append(item_id)
     return new_ids
 
 

@@ -7,8 +7,9 @@ MinHash LSH buckets stored per story, then confirmed on the estimated similarity
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Insert, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,15 @@ from veille.models import Story, StoryBand
 MIN_WORDS_FOR_NEAR = 25
 # Rewrites of one dispatch appear within hours; weekly series look alike across weeks.
 NEAR_WINDOW = timedelta(days=2)
+
+
+def insert_id(session: Session, statement: Insert) -> int:
+    """Run a one-row Core insert and return its new primary key (RETURNING where the database
+    has it, the cursor's last row id on SQLite, which may predate RETURNING)."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    key = result.inserted_primary_key
+    assert key is not None and key[0] is not None
+    return int(key[0])
 
 
 def assign_story(session: Session, text: str) -> tuple[int, str]:
@@ -52,16 +62,17 @@ def assign_story(session: Session, text: str) -> tuple[int, str]:
             ):
                 return story.id, fingerprint
     try:
-        with session.begin_nested():
-            story = Story(
-                fingerprint=fingerprint,
-                signature=signature_to_bytes(signature) if signature else None,
-            )
-            session.add(story)
-            session.flush()
-            session.add_all(StoryBand(band=b, story_id=story.id) for b in set(bands))
+        with session.begin_nested():  # Core inserts: no unit-of-work flush per story
+            values = {
+                "fingerprint": fingerprint,
+                "signature": signature_to_bytes(signature) if signature else None,
+            }
+            new_id = insert_id(session, insert(Story).values(values))
+            if bands:
+                rows = [{"band": b, "story_id": new_id} for b in sorted(set(bands))]
+                session.execute(insert(StoryBand), rows)
     except IntegrityError:  # the same text stored meanwhile by another poller
         existing = session.scalar(select(Story.id).where(Story.fingerprint == fingerprint))
         assert existing is not None
         return existing, fingerprint
-    return story.id, fingerprint
+    return new_id, fingerprint
