@@ -207,6 +207,16 @@ def test_office_apposition_names_the_actor_for_unknown_people(ex):
     assert st.speaker_actor == "DEU"
 
 
+def test_a_deputy_holds_an_office_too(ex):
+    text = (
+        "Lors de son passage à Varsovie, le vice-ministre de l'industrie slovaque a appelé à "
+        "réduire les achats de gaz."
+    )
+    (st,) = ex.extract(text)
+    assert (st.speaker_actor, st.type) == ("SVK", "demand"), st
+    assert st.speaker and st.speaker.startswith("vice-ministre")
+
+
 def test_former_office_holders_speak_for_nobody(ex):
     text = "L'ancien ministre russe Igor Volkov a critiqué la mobilisation."
     st = one(ex.extract(text), "Volkov")

@@ -10,6 +10,7 @@ from spacy.tokens import Doc, Token
 from .actors import ActorKB, Mention, fold
 from .pipeline import lemma
 
+OFFICE_PREFIXES = ("ex-", "vice-")
 NP_SKIP = {
     "acl:relcl",
     "acl",
@@ -124,9 +125,11 @@ class DocContext:
 
     def _office(self, head: Token) -> tuple[str | None, str | None, bool]:
         toks = np_tokens(head)
-        text = " " + _words(" ".join(t.text for t in toks)).replace(" ex-", " ex ") + " "
+        text = " " + _words(" ".join(t.text for t in toks)) + " "
+        for prefix in OFFICE_PREFIXES:  # `ex-ministre` (former), `vice-ministre`: an office
+            text = text.replace(" " + prefix, " " + prefix[:-1] + " ")
         head_word = {_words(lemma(head)), _words(head.text)}
-        head_word |= {w[3:] for w in head_word if w.startswith("ex-")}
+        head_word |= {w[len(p) :] for w in head_word for p in OFFICE_PREFIXES if w.startswith(p)}
         role = None
         best = 0
         for k, r in self.kb.office_keys(_words, head_word):
