@@ -1,10 +1,12 @@
 """Benchmark the statement extractor against plain `nlp.pipe` of the same spaCy model.
 
-    python bench/bench_extract.py [--shared PATH] [--repeat N]
+    python bench/bench_extract.py [--shared PATH] [--repeat N] [--blas]
 
 Prints docs/s for full articles and for feed items (title + description, with the prefilter),
 the ratios to plain parsing, whether the prefilter keeps every dev-set gold statement, and
-peak memory. Not a test: numbers depend on the machine.
+peak memory. Both sides run the same model object, so the same BLAS (numpy's, as
+`load_model` sets it); `--blas` also times the whole extractor on spaCy's default, blis.
+Each side's time is its best over alternating runs. Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import resource
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from worker.extract import Extractor, load_model  # noqa: E402
+from worker.extract.pipeline import use_numpy_blas  # noqa: E402
 
 # components the extractor adds to the model: the baseline is the model as shipped
 OWN_PIPES = ["veille_line_breaks"]
@@ -31,31 +35,66 @@ def _load(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _timed(fn, repeat: int) -> float:
-    """Best wall time of `repeat` runs (less noise from other processes)."""
-    best = float("inf")
+def _paired(
+    plain: Callable[[], object], full: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Best wall time of each side over `repeat` alternating runs: a slow spell of the
+    machine then hits both sides instead of skewing the ratio."""
+    best_plain = best_full = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        plain()
+        t1 = time.perf_counter()
+        full()
+        t2 = time.perf_counter()
+        best_plain, best_full = min(best_plain, t1 - t0), min(best_full, t2 - t1)
+    return best_plain, best_full
 
 
 def bench_articles(ex: Extractor, texts: list[str], repeat: int) -> tuple[float, float]:
     """Docs/s of plain nlp.pipe and of the whole extractor on full articles."""
     nlp, own = ex.nlp, OWN_PIPES
-    plain = _timed(lambda: [None for _ in nlp.pipe(texts, batch_size=32, disable=own)], repeat)
-    full = _timed(lambda: list(ex.extract_many(((t, None) for t in texts), 32)), repeat)
+    plain, full = _paired(
+        lambda: [None for _ in nlp.pipe(texts, batch_size=32, disable=own)],
+        lambda: list(ex.extract_many(((t, None) for t in texts), 32)),
+        repeat,
+    )
     return len(texts) / plain, len(texts) / full
 
 
 def bench_items(ex: Extractor, texts: list[str], repeat: int) -> tuple[float, float, int]:
     """Docs/s of plain nlp.pipe and of the prefiltered extractor on feed items."""
     nlp, own = ex.nlp, OWN_PIPES
-    plain = _timed(lambda: [None for _ in nlp.pipe(texts, batch_size=64, disable=own)], repeat)
-    full = _timed(lambda: list(ex.extract_many(((t, None) for t in texts), 64)), repeat)
+    plain, full = _paired(
+        lambda: [None for _ in nlp.pipe(texts, batch_size=64, disable=own)],
+        lambda: list(ex.extract_many(((t, None) for t in texts), 64)),
+        repeat,
+    )
     kept = sum(ex.prefilter.keep(t) for t in texts)
     return len(texts) / plain, len(texts) / full, kept
+
+
+def bench_blas(ex: Extractor, texts: list[str], repeat: int) -> dict[str, float | bool]:
+    """Seconds of the whole extractor with numpy's BLAS and with blis, of plain nlp.pipe with
+    blis, and whether both extractor runs give the same statements: the gain `load_model`
+    takes by not keeping spaCy's default."""
+    nlp, own = ex.nlp, OWN_PIPES
+    best = {"numpy": float("inf"), "blis": float("inf"), "plain_blis": float("inf")}
+    results = []
+    try:
+        for _ in range(repeat):
+            for name, numpy_blas in (("numpy", True), ("blis", False)):
+                use_numpy_blas(nlp, numpy_blas)
+                t0 = time.perf_counter()
+                results.append(list(ex.extract_many(((t, None) for t in texts), 64)))
+                best[name] = min(best[name], time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for _doc in nlp.pipe(texts, batch_size=64, disable=own):
+                pass
+            best["plain_blis"] = min(best["plain_blis"], time.perf_counter() - t0)
+    finally:
+        use_numpy_blas(nlp, True)
+    return {**best, "same": all(r == results[0] for r in results)}
 
 
 def prefilter_check(ex: Extractor, gold_path: Path) -> tuple[int, list[str]]:
@@ -74,6 +113,11 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--items", type=int, default=0, help="limit feed items (0 = all)")
+    ap.add_argument(
+        "--blas",
+        action="store_true",
+        help="also time the extractor on spaCy's default BLAS (blis) against numpy's",
+    )
     args = ap.parse_args()
     corpus = args.shared / "data" / "corpus"
     articles = [d["text"] for d in _load(corpus / "articles.jsonl")]
@@ -103,6 +147,17 @@ def main() -> int:
         f"nlp.pipe {plain_i:.1f} docs/s, extractor {full_i:.1f} docs/s, "
         f"ratio {full_i / plain_i:.2f}x (target >= 3x)"
     )
+
+    if args.blas:
+        b = bench_blas(ex, items, args.repeat)
+        n = len(items)
+        print(
+            f"feed items on spaCy's default BLAS (blis): nlp.pipe {n / b['plain_blis']:.1f} docs/s, "
+            f"extractor {n / b['blis']:.1f} docs/s, ratio {b['plain_blis'] / b['blis']:.2f}x; "
+            f"extractor on numpy's BLAS {n / b['numpy']:.1f} docs/s = "
+            f"{b['blis'] / b['numpy']:.2f}x its blis speed (same statements: {b['same']}), "
+            f"{b['plain_blis'] / b['numpy']:.2f}x plain nlp.pipe as spaCy ships it"
+        )
 
     gold = args.shared / "data" / "dev" / "statements.jsonl"
     if gold.exists():

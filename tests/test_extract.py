@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from worker.extract import Extractor, load_model, run_jsonl  # noqa: E402
+from worker.extract.pipeline import use_numpy_blas  # noqa: E402
 
 NB = "\u00a0"
 NNB = "\u202f"
@@ -387,3 +388,18 @@ def test_asserting_a_negated_fact_is_a_denial_but_a_stance_is_not(ex):
     assert (denial.type, denial.speaker_actor) == ("denial", "RUS")
     (stance,) = ex.extract("Olaf Scholz a affirmé qu'il n'était pas favorable à cette adhésion.")
     assert stance.type == "statement"
+
+
+def test_numpy_blas_gives_the_statements_spacy_default_blis_gives(ex):
+    """`load_model` moves the model's matrix products off spaCy's default (blis) for speed:
+    what the founding dispatch yields must not move with them."""
+    text = (Path(__file__).resolve().parents[1] / "seeds" / "founding-dispatch.txt").read_text(
+        encoding="utf-8"
+    )
+    fast = ex.extract(text, date(2022, 1, 18))
+    use_numpy_blas(ex.nlp, False)
+    try:
+        default = ex.extract(text, date(2022, 1, 18))
+    finally:
+        use_numpy_blas(ex.nlp, True)
+    assert len(fast) >= 6 and fast == default

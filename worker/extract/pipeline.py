@@ -99,8 +99,29 @@ def load_model(name: str = "fr_core_news_md") -> Language:
 
         nlp = spacy.load(name)
         ensure_line_breaks(nlp)
+        use_numpy_blas(nlp)
         _MODELS[name] = nlp
     return _MODELS[name]
+
+
+def use_numpy_blas(nlp: Language, enabled: bool = True) -> None:
+    """Run the model's matrix products on numpy's BLAS, one thread per process.
+
+    spaCy's default, the `blis` wheel, ran the products about 3x slower than numpy's
+    OpenBLAS on the machine we measured (bench/bench_extract.py --blas prints both); the
+    results are the same statements. One thread, because parallelism comes from worker
+    processes (Celery concurrency), not from threads fighting over the same cores."""
+    from thinc.api import Model, NumpyOps
+    from threadpoolctl import threadpool_limits
+
+    if enabled:
+        threadpool_limits(limits=1, user_api="blas")
+    ops = NumpyOps(use_blis=not enabled)
+    for _, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if isinstance(model, Model):
+            for node in model.walk():
+                node.ops = ops
 
 
 def ensure_line_breaks(nlp: Language) -> None:
