@@ -403,3 +403,48 @@ def test_numpy_blas_gives_the_statements_spacy_default_blis_gives(ex):
     finally:
         use_numpy_blas(ex.nlp, True)
     assert len(fast) >= 6 and fast == default
+
+
+def test_no_break_spaces_do_not_change_what_is_found(ex):
+    """Le Monde writes `direct\u00a0:` and `«\u00a0…\u00a0»`; parsed as words of their own the
+    spaces derailed this title's parse and its demand was lost. The statement's sentence is
+    still the text as written, no-break spaces included."""
+    plain = (
+        "Guerre en Ukraine, en direct : le chancelier allemand Olaf Scholz demande à "
+        "Vladimir Poutine le « retrait complet » des forces russes"
+    )
+    typographic = plain.replace(" :", NB + ":").replace("« ", "«" + NB).replace(" »", NB + "»")
+    for text in (plain, typographic):
+        st = one(ex.extract(text, date(2022, 5, 13)), "Scholz")
+        assert (st.speaker_actor, st.type, st.targets) == ("DEU", "demand", ("RUS",))
+        assert st.sentence == text
+
+
+def test_a_country_before_a_title_colon_is_the_topic_not_the_speaker(ex):
+    """`Iran : « … »` files the quotation under a country; the speaker is named below."""
+    text = (
+        f"Iran{NB}: «{NB}Les universités ne sont plus des enceintes inviolables{NB}»\n"
+        "Le sociologue Karim Benali, dans un entretien au «\u00a0Monde\u00a0», estime que "
+        "la répression vise désormais les médecins."
+    )
+    sts = ex.extract(text, date(2022, 11, 20))
+    assert not [s for s in sts if s.speaker_actor == "IRN"], sts
+    assert by_speaker(sts, "Benali")
+
+
+def test_tokens_are_the_same_with_the_tokenizer_cache_opened(ex):
+    """`cache_tokens` only lets spaCy's cache work: every token, its norm and its trailing
+    space must be what spaCy's own tokenizer gives, line breaks and odd spacing included."""
+    import spacy
+
+    text = (
+        f"M. Lavrov a-t-il dit\t«{NB}non{NB}» aujourd’hui ?\n\nL’Otan  répond :\n"
+        " « Nous ne reculerons pas », a averti l’Alliance. Etc. \n"
+    )
+    reference = spacy.load(
+        "fr_core_news_md",
+        exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"],
+    )
+    for _ in range(2):  # the second pass reads the cache
+        got = [(t.text, t.norm_, t.whitespace_) for t in ex.nlp.make_doc(text)]
+        assert got == [(t.text, t.norm_, t.whitespace_) for t in reference.make_doc(text)]

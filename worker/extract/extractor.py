@@ -25,6 +25,7 @@ from .pipeline import (
     as_date,
     check_text,
     ensure_line_breaks,
+    for_model,
     ruler_space_attrs,
     use_pipeline,
 )
@@ -72,7 +73,7 @@ class Extractor:
         text = check_text(text)
         if not text.strip():
             return []
-        doc = self._fixed(self.nlp(text, disable=self.disabled))
+        doc = self._fixed(self.nlp(for_model(text), disable=self.disabled))
         return self.from_doc(doc, as_date(published), text)
 
     def extract_many(
@@ -90,7 +91,7 @@ class Extractor:
                 keep = bool(check_text(text).strip()) and self.prefilter.keep(text)
                 pending.append((text, published, keep))
                 if keep:
-                    yield text
+                    yield for_model(text)
 
         for doc in self.nlp.pipe(kept(), batch_size=batch_size, disable=self.disabled):
             while True:

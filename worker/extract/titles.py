@@ -37,6 +37,11 @@ def _near_quote_or_colon(ctx: DocContext, start: int, end: int, quotes: QuoteInd
     return any(t.text == ":" for t in before) and any(t.text in {"»", "”", '"'} for t in before)
 
 
+def _topic(ctx: DocContext, start: int) -> bool:
+    """`Guerre en Ukraine : « … »`: a place after a preposition names the topic, not a speaker."""
+    return start > 0 and ctx.doc[start - 1].pos_ == "ADP"
+
+
 def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | None:
     """A named person, else an actor, written outside the quotation in the title."""
     outside = [t for t in sent if not quotes.inside(t.idx) and t.text not in '«»"“”']
@@ -64,11 +69,15 @@ def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | No
     colon = next((t.i for t in outside if t.text == ":"), None)
     for t in outside:
         m = ctx.at.get(t.i)
-        if m and m.actor and (colon is None or t.i < colon) and t.i == m.start:
+        if (
+            m
+            and m.actor
+            and (colon is None or t.i < colon)
+            and t.i == m.start
+            and not _topic(ctx, m.start)
+        ):
             nxt = ctx.doc[m.end] if m.end < len(ctx.doc) else None
-            if nxt is not None and (
-                nxt.text == ":" or quotes.inside(nxt.idx + 1) or nxt.text in '«"“'
-            ):
+            if nxt is not None and (quotes.inside(nxt.idx + 1) or nxt.text in '«"“'):
                 return Speaker(m.text, m.actor, False)
     return None
 
