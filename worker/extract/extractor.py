@@ -114,14 +114,16 @@ class Extractor:
         if text is None:
             text = doc.text  # Doc.text re-joins every token: compute it once
         quotes = find_quotes(text)
-        sents = candidates(doc, self.lex.misread)
-        ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)
         cues: list[Cue] = []
-        for sent, toks in sents:
+        for sent, toks in candidates(doc, self.lex.misread):
             here = verb_cues(sent, toks, self.lex, quotes)
             here += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
             here += noun_cues(sent, toks, self.lex, quotes)
             cues.extend(merge_participles(here))
+        title_end = text.find("\n") + 1 or len(text)
+        if not cues and not quotes.overlapping(0, title_end):
+            return []  # nothing to attribute, and no quoted title (see title_statements)
+        ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)
         resolved = resolve_speakers(ctx, cues)
         found: list[tuple[Statement, str]] = []
         for cue, speakers in resolved:
