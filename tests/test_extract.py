@@ -448,3 +448,22 @@ def test_tokens_are_the_same_with_the_tokenizer_cache_opened(ex):
     for _ in range(2):  # the second pass reads the cache
         got = [(t.text, t.norm_, t.whitespace_) for t in ex.nlp.make_doc(text)]
         assert got == [(t.text, t.norm_, t.whitespace_) for t in reference.make_doc(text)]
+
+
+def test_two_nouns_under_one_article_describe_one_named_speaker(ex):
+    """`le philosophe et chercheur X estime`: one person, named, said it once."""
+    sts = ex.extract(
+        "Dans un entretien, le philosophe et chercheur Marc Duval estime que la Russie "
+        "« ne reculera pas » en Ukraine.",
+        date(2022, 3, 2),
+    )
+    assert [s.speaker for s in sts] == ["Marc Duval"]
+
+
+def test_a_person_known_only_by_trade_is_written_by_it(ex):
+    """The text never names the novelist: the speaker is the role, in lower case."""
+    sts = ex.extract(
+        "« Nous ne devons pas céder », a déclaré jeudi soir la romancière devant le Parlement.",
+        date(2022, 3, 2),
+    )
+    assert [(s.speaker, s.speaker_actor, s.person) for s in sts] == [("romancière", None, True)]

@@ -145,7 +145,7 @@ class DocContext:
         for t in toks:
             m = self.at.get(t.i)
             if m and m.actor and m.person is None:
-                actor = m.actor
+                actor = actor or m.actor  # `l'envoyé américain pour l'Ukraine`: USA
                 break
             if t.pos_ == "ADJ" and self.kb.nationality(lemma(t)):
                 actor = actor or self.kb.nationality(lemma(t))

@@ -34,6 +34,21 @@ DETS = {
     "tous",
     "toutes",
 }
+# prepositions of place and time: they end a speaker's description
+CIRCUMSTANCE = {
+    "devant",
+    "lors",
+    "pendant",
+    "durant",
+    "depuis",
+    "dans",
+    "sur",
+    "sous",
+    "avant",
+    "après",
+    "face",
+    "malgré",
+}
 FEM_NAME_ENDINGS = ("a", "ine", "ie", "ette", "elle", "ès", "ancy", "ise", "ne", "ude", "ice")
 MASC_NAMES = {
     "pierre",
@@ -96,6 +111,8 @@ def np_text(toks: list[Token]) -> str:
         for t in toks[1:]:
             if t.i != run[-1].i + 1 or t.text in {",", "(", ")", "–", "—"}:
                 break
+            if t.lower_ in CIRCUMSTANCE:
+                break  # `la romancière devant le Parlement`: where she spoke, not who
             run.append(t)
         toks = run
     while toks and (toks[0].lower_ in DETS or toks[0].pos_ in {"DET", "ADP", "PUNCT"}):
@@ -160,6 +177,17 @@ def resolve_np(
             name = ctx.full_name(_name_span(t))
             if len(name.split()) >= 2 or t.ent_type_ in {"PER", ""} or t.head.pos_ == "NOUN":
                 return _person(ctx, name, name_gender(name) or gender, head)
+    # `le philosophe et chercheur Pierre Musso`: two nouns under one article, one person
+    for c in head.children:
+        if (
+            c.dep_ == "conj"
+            and c.pos_ == "NOUN"
+            and c.i > head.i
+            and not any(d.dep_ == "det" for d in c.children)
+        ):
+            sp = resolve_np(ctx, c, history)
+            if sp is not None and sp.person and sp.name and sp.name[:1].isupper():
+                return sp
     # a collective: state, capital, metonym, organisation
     role, actor, former = (
         ctx.office(head) if head.pos_ in {"NOUN", "PROPN"} else (None, None, False)
