@@ -124,15 +124,18 @@ class DocContext:
         return hit
 
     def _office(self, head: Token) -> tuple[str | None, str | None, bool]:
+        head_word = {_words(lemma(head)), _words(head.text)}
+        head_word |= {w[len(p) :] for w in head_word for p in OFFICE_PREFIXES if w.startswith(p)}
+        keys = self.kb.office_keys(_words, head_word)
+        if not keys:
+            return None, None, False  # most nouns: no office has this word
         toks = np_tokens(head)
         text = " " + _words(" ".join(t.text for t in toks)) + " "
         for prefix in OFFICE_PREFIXES:  # `ex-ministre` (former), `vice-ministre`: an office
             text = text.replace(" " + prefix, " " + prefix[:-1] + " ")
-        head_word = {_words(lemma(head)), _words(head.text)}
-        head_word |= {w[len(p) :] for w in head_word for p in OFFICE_PREFIXES if w.startswith(p)}
         role = None
         best = 0
-        for k, r in self.kb.office_keys(_words, head_word):
+        for k, r in keys:
             if len(k) > best and (" " + k + " ") in text:
                 role, best = r, len(k)
         if role is None:

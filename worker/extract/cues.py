@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy
-from spacy.attrs import DEP, HEAD, LOWER, POS
+from spacy.attrs import DEP, HEAD, LOWER, ORTH, POS
 from spacy.parts_of_speech import ADJ as _ADJ
 from spacy.parts_of_speech import NOUN as _NOUN
 from spacy.parts_of_speech import PROPN as _PROPN
@@ -48,19 +47,23 @@ class Cue:
 CANDIDATE_WORDS = SELON | {"yeux", "pour"}
 
 
-def candidates(doc: Doc, extra: Iterable[str] = ()) -> list[tuple[Span, list[Token]]]:
-    """One pass over the doc: each sentence with the tokens that may carry a cue (`extra`:
-    word forms to take whatever their tag, e.g. the lexicon's misread verb forms).
+def candidates(doc: Doc, lex: Lexicon) -> list[tuple[Span, list[Token]]]:
+    """One pass over the doc: each sentence with the tokens that may carry a cue: `selon`
+    and its kin, the lexicon's misread verb forms whatever their tag, and verbs, nouns and
+    root adjectives that `lex.may_cue`.
 
-    Works on the doc's arrays: a Token is built only for the words it returns."""
+    Works on the doc's arrays, with `may_cue` cached per (orth, POS): a Token is built only
+    for the words it returns and for words not seen before."""
     strings = doc.vocab.strings
-    words = {strings.add(w) for w in (*CANDIDATE_WORDS, *extra)}
+    words = {strings.add(w) for w in (*CANDIDATE_WORDS, *lex.misread)}
     root, flat = strings.add("ROOT"), strings.add("flat:name")
-    arr = doc.to_array([POS, DEP, LOWER, HEAD])
+    arr = doc.to_array([POS, DEP, LOWER, HEAD, ORTH])
     pos: list[int] = arr[:, 0].tolist()
     dep: list[int] = arr[:, 1].tolist()
     low: list[int] = arr[:, 2].tolist()
     head: list[int] = arr[:, 3].view(numpy.int64).tolist()  # offset to the head
+    orth: list[int] = arr[:, 4].tolist()
+    relevant = lex.relevant
     table: list[Span] = []
     out: list[tuple[Span, list[Token]]] = []
     propns: list[Token] = []
@@ -69,8 +72,16 @@ def candidates(doc: Doc, extra: Iterable[str] = ()) -> list[tuple[Span, list[Tok
         toks = []
         for i in range(sent.start, sent.end):
             p = pos[i]
-            if p in (_VERB, _NOUN) or low[i] in words or (p == _ADJ and dep[i] == root):
+            if low[i] in words:
                 toks.append(doc[i])
+            elif p in (_VERB, _NOUN) or (p == _ADJ and dep[i] == root):
+                hit = relevant.get((orth[i], p))
+                if hit is None:
+                    if len(relevant) > 200_000:
+                        relevant.clear()
+                    hit = relevant[(orth[i], p)] = lex.may_cue(doc[i])
+                if hit:
+                    toks.append(doc[i])
             if dep[i] == flat:
                 h = i + head[i]
                 if pos[h] != _PROPN:

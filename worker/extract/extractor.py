@@ -115,7 +115,7 @@ class Extractor:
             text = doc.text  # Doc.text re-joins every token: compute it once
         quotes = find_quotes(text)
         cues: list[Cue] = []
-        for sent, toks in candidates(doc, self.lex.misread):
+        for sent, toks in candidates(doc, self.lex):
             here = verb_cues(sent, toks, self.lex, quotes)
             here += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
             here += noun_cues(sent, toks, self.lex, quotes)

@@ -44,10 +44,13 @@ class Lexicon:
     accusation_words: set[str] = field(default_factory=set)
     # word form -> the lexicon's -er verb it may be a misread form of (see verb_misread_as_noun)
     _er_guess: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+    # (orth, POS) -> whether the word may be a cue at all (see may_cue)
+    relevant: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False, compare=False)
 
     def add_entry(self, entry: str, type_: str) -> None:
         """Register one lexicon entry (`lemma`, `se_lemma`, `s'lemma`, `head_word_word`)."""
         self._er_guess.clear()
+        self.relevant.clear()
         entry = entry.strip().replace("'", "_") if entry.startswith("s'") else entry.strip()
         parts = [p for p in entry.replace(" ", "_").split("_") if p]
         reflexive = parts[0] in {"se", "s"}
@@ -67,6 +70,7 @@ class Lexicon:
 
     def load(self, data: dict) -> None:
         """Merge one parsed TOML document."""
+        self.relevant.clear()
         for table in ("strong",):
             for type_, entries in data.get(table, {}).items():
                 if type_ not in TYPES:
@@ -131,6 +135,26 @@ class Lexicon:
                 return None
             return self.verbs[lemma], lemma, tok.i
         return None
+
+    def may_cue(self, tok: Token) -> bool:
+        """Whether the word can carry a verb or noun cue in some context: what `match_verb`,
+        `verb_misread_as_noun` and `noun_type` test before they look at the parse, so that
+        the other words of a text are dropped before the costly tests. Callers cache it by
+        (orth, POS), as `lemma` does."""
+        low = tok.lower_
+        if low in self.misread:
+            return True
+        pos = tok.pos_
+        if pos in {"NOUN", "ADJ"} and _er_lemma(low, self.verbs) is not None:
+            return True
+        if pos == "NOUN" and self.noun_type(tok) is not None:
+            return True
+        if pos != "VERB":
+            return False
+        lemma = lemma_of(tok).lower()
+        if lemma not in self.verbs and lemma not in self.locutions:
+            lemma = guess_er_lemma(low) or lemma
+        return lemma in self.verbs or lemma in self.locutions or lemma in self.reflexive_verbs
 
     def verb_misread_as_noun(self, tok: Token) -> str | None:
         """`et juge qu'...` tagged NOUN: the -er verb lemma when the context wants a verb."""
