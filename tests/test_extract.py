@@ -467,3 +467,12 @@ def test_a_person_known_only_by_trade_is_written_by_it(ex):
         date(2022, 3, 2),
     )
     assert [(s.speaker, s.speaker_actor, s.person) for s in sts] == [("romancière", None, True)]
+
+
+def test_a_title_quotation_after_a_name_the_kb_does_not_know(ex):
+    """`Prénom Nom : « … »` files the quotation under its speaker, known to the KB or not."""
+    text = (
+        f"Lucie Varenne{NB}: «{NB}L’Europe ne doit pas céder au chantage du Kremlin{NB}»\n"
+        "L’historienne publie un essai sur la guerre en Ukraine."
+    )
+    assert [(s.speaker, s.person) for s in ex.extract(text)] == [("Lucie Varenne", True)]

@@ -36,6 +36,7 @@ def pf() -> Prefilter:
         "La ministre estime que le calendrier tiendra.",  # weak verb with a clause
         "Moscou dénonce une provocation.",  # strong verb, present tense
         "Otan : « Nous restons unis »\nUne réunion s'est tenue hier.",  # named, colon-framed
+        "Lucie Varenne : « Il faut rouvrir le dialogue »\nL'historienne publie un essai.",  # a name
     ],
 )
 def test_prefilter_keeps(pf, text):

@@ -193,6 +193,19 @@ SPEECH_MARKS = frozenset(("que", ":", "«", '"', "“"))
 AFTER_QUOTE = frozenset(("»", '"', "”", ","))
 
 
+WORD = re.compile(r"[\w’'-]+")
+
+
+def _name_before_colon(title: str) -> bool:
+    """`Valérie Pécresse : « … »`: two capitalised words right before a colon, a name the
+    knowledge base may not hold (`Guerre en Ukraine :` has a lowercase word there)."""
+    for m in re.finditer(":", title):
+        words = WORD.findall(title[: m.start()])[-2:]
+        if len(words) == 2 and all(w[:1].isupper() for w in words):
+            return True
+    return False
+
+
 def _is_participle(raw: str) -> bool:
     return raw.endswith(PARTICIPLE_ENDINGS)
 
@@ -369,7 +382,11 @@ class Prefilter:
             for s, e in spans
             if s < title_end and (":" in text[max(0, s - 3) : s] or ":" in text[e : e + 3])
         ]
-        return bool(framed) and (self._names is None or self._names_in(text[:title_end], framed))
+        return bool(framed) and (
+            self._names is None
+            or self._names_in(text[:title_end], framed)
+            or _name_before_colon(text[:title_end])
+        )
 
     def _names_in(self, title: str, spans: list[tuple[int, int]]) -> bool:
         """Whether the title, outside its quotations, names a known actor or person."""

@@ -55,14 +55,18 @@ def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | No
                 True,
                 m.person.gender,
             )
-    for ent in sent.ents:
+    # a name the KB does not know: `Prénom Nom` as the parser groups it (see DocContext)
+    for start, written in ctx.person_spans:
+        stop, end = ctx.doc[start].idx + len(written), start + 1
+        while end < len(ctx.doc) and ctx.doc[end].idx < stop:
+            end += 1
         if (
-            ent.label_ == "PER"
-            and not quotes.inside(ent.start_char)
-            and all(ctx.at.get(t.i) is None for t in ent)
-            and _near_quote_or_colon(ctx, ent.start, ent.end, quotes)
+            sent.start <= start < sent.end
+            and not quotes.inside(ctx.doc[start].idx)
+            and all(ctx.at.get(t.i) is None for t in ctx.doc[start:end])
+            and _near_quote_or_colon(ctx, start, end, quotes)
         ):
-            name = ctx.full_name(ent.text)
+            name = ctx.full_name(written)
             return Speaker(
                 name, ctx.person_actor.get(name.split()[-1].lower()), True, name_gender(name)
             )
