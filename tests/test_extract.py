@@ -476,3 +476,28 @@ def test_a_title_quotation_after_a_name_the_kb_does_not_know(ex):
         "L’historienne publie un essai sur la guerre en Ukraine."
     )
     assert [(s.speaker, s.person) for s in ex.extract(text)] == [("Lucie Varenne", True)]
+
+
+def test_listed_members_speak_one_statement_each(ex):
+    """`les trois pays alliés` after `Washington, Paris et Londres`: three statements."""
+    text = (
+        "Washington, Paris et Londres haussent le ton face à Moscou\n"
+        "Dans un communiqué commun, les trois pays alliés affirment que « la sécurité de "
+        "l’Europe n’est pas négociable »."
+    )
+    sts = [s for s in ex.extract(text, date(2022, 10, 3)) if "communiqué" in s.sentence]
+    assert sorted(s.speaker_actor for s in sts) == ["FRA", "GBR", "USA"]
+
+
+def test_to_prevent_a_thing_is_not_to_warn(ex):
+    """`prévenir la dissémination` prevents; `prévenir Moscou que …` and `…, prévient X` warn."""
+    prevent = ex.extract(
+        "Les ministres se sont engagés à prévenir la dissémination des armes chimiques.",
+        date(2022, 1, 3),
+    )
+    assert not [s for s in prevent if s.type == "warning"]
+    warn = ex.extract(
+        "« Toute incursion aura un coût », prévient le ministre allemand des affaires étrangères.",
+        date(2022, 1, 3),
+    )
+    assert [s.type for s in warn] == ["warning"]

@@ -7,7 +7,7 @@ from spacy.tokens import Token
 from .context import DocContext
 from .cues import Cue
 from .pipeline import sent_of
-from .speakers import Speaker, _person, np_text, np_tokens, resolve_np
+from .speakers import Speaker, _person, listed_members, np_text, np_tokens, resolve_np
 
 SUBJ_PRONOUNS = {
     "il": ("m", False),
@@ -34,7 +34,7 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
         if c.pronoun is not None or not heads:
             first.append(None)
             continue
-        first.append([sp for h in heads if (sp := resolve_np(ctx, h)) is not None])
+        first.append([sp for h in heads for sp in _speakers_of(ctx, h)])
     out: list[tuple[Cue, list[Speaker]]] = []
     history: list[Speaker] = []
     positions: list[int] = []
@@ -73,6 +73,15 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
         history.extend(sps)
         positions.extend([c.tok.i] * len(sps))
     return out
+
+
+def _speakers_of(ctx: DocContext, head: Token) -> list[Speaker]:
+    """The members a collective phrase stands for when the text lists them, else its speaker."""
+    members = listed_members(ctx, head)
+    if members:
+        return members
+    sp = resolve_np(ctx, head)
+    return [sp] if sp is not None else []
 
 
 def _prev_sent(tok: Token) -> int:

@@ -159,6 +159,8 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             continue
         if _impersonal(tok):
             continue  # `il convient de rappeler que …`: the writer's own voice
+        if not incise(tok, quotes) and not after_comma(tok) and _thing_prevented(tok):
+            continue  # `prévenir la dissémination`: to prevent, not to warn
         if (
             weak
             and "Part" in tok.morph.get("VerbForm", [])
@@ -215,6 +217,27 @@ def _impersonal(v: Token) -> bool:
     )
     return expletive and (
         head.pos_ == "ADJ" or lemma(head) in IMPERSONAL_HEADS or head.lower_ in IMPERSONAL_FORMS
+    )
+
+
+# verbs that warn someone (`prévenir Moscou que …`) but prevent a thing (`prévenir une crise`)
+PREVENT_SENSE = {"prévenir"}
+
+
+def _thing_prevented(v: Token) -> bool:
+    """A direct object that is a thing, and no clause, quotation mark or `de` + infinitive."""
+    if lemma(v) not in PREVENT_SENSE:
+        return False
+    kids = list(v.children)
+    if any(c.dep_ in {"ccomp", "xcomp", "iobj"} for c in kids):
+        return False
+    obj = next((c for c in kids if c.dep_ == "obj"), None)
+    if obj is None or obj.pos_ != "NOUN" or obj.i < v.i:
+        return False
+    # the object of an infinitive, or of a verb whose subject comes first: not an inverted
+    # subject (`…, prévient le ministre`)
+    return "Inf" in v.morph.get("VerbForm", []) or any(
+        c.dep_.startswith("nsubj") and c.i < v.i for c in kids
     )
 
 

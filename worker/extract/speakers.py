@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
-from .actors import fold
+from .actors import Mention, fold
 from .context import DocContext, _name_span, np_tokens
 from .pipeline import lemma
 
@@ -305,3 +305,55 @@ def _person(ctx: DocContext, name: str, gender: str, head: Token) -> Speaker:
                 actor = a
                 break
     return Speaker(name, actor, True, gender or name_gender(name), False)
+
+
+NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8}
+LIST_GLUE = {",", "et", "la", "le", "les", "l'", "l’"}
+# plural nouns that stand for listed states (`les trois pays alliés`), not for people
+MEMBER_NOUNS = {
+    "pays",
+    "puissance",
+    "capitale",
+    "allié",
+    "état",
+    "etat",
+    "gouvernement",
+    "nation",
+    "membre",
+    "partenaire",
+    "voisin",
+}
+
+
+def listed_members(ctx: DocContext, head: Token) -> list[Speaker]:
+    """`les trois pays alliés` when the text lists three actors (`Washington, Paris et
+    Londres`): one speaker per member named, the list nearest to the phrase."""
+    if head.pos_ != "NOUN" or head.morph.get("Number", []) != ["Plur"]:
+        return []
+    if lemma(head).lower() not in MEMBER_NOUNS and head.lower_ not in MEMBER_NOUNS:
+        return []
+    count = next(
+        (
+            NUMBERS.get(c.lower_) or (int(c.text) if c.text.isdigit() else 0)
+            for c in head.children
+            if c.dep_ == "nummod"
+        ),
+        0,
+    )
+    if count < 2:
+        return []
+    doc = ctx.doc
+    runs: list[list[Mention]] = []
+    for m in sorted(ctx.mentions, key=lambda m: m.start):
+        if not m.actor or m.person is not None:
+            continue
+        last = runs[-1][-1] if runs else None
+        if last is not None and all(t.lower_ in LIST_GLUE for t in doc[last.end : m.start]):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    fits = [r for r in runs if len(r) == count and len({m.actor for m in r}) == count]
+    if not fits:
+        return []
+    best = min(fits, key=lambda r: min(abs(r[0].start - head.i), abs(r[-1].end - head.i)))
+    return [Speaker(m.text, m.actor, False, "", False) for m in best]
