@@ -225,7 +225,7 @@ PREVENT_SENSE = {"prévenir"}
 
 
 def _thing_prevented(v: Token) -> bool:
-    """A direct object that is a thing, and no clause, quotation mark or `de` + infinitive."""
+    """A thing as direct object, and no clause, infinitive or indirect object after the verb."""
     if lemma(v) not in PREVENT_SENSE:
         return False
     kids = list(v.children)
