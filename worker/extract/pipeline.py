@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.parts_of_speech import SPACE as SPACE_POS
 from spacy.tokens import Doc, Span, Token
 
+from .embeddings import cache_embeddings
 from .quotes import QUOTE_CHARS, find_quotes
 
 MAX_CHARS = 1_000_000
@@ -101,6 +102,7 @@ def load_model(name: str = "fr_core_news_md") -> Language:
         ensure_line_breaks(nlp)
         use_numpy_blas(nlp)
         cache_tokens(nlp)
+        cache_embeddings(nlp)
         _MODELS[name] = nlp
     return _MODELS[name]
 
