@@ -46,6 +46,23 @@ def test_prefilter_keeps(pf, text):
 @pytest.mark.parametrize(
     "text",
     [
+        "D’après Kiev, le pont est coupé.",
+        "D'APRÈS KIEV, LE PONT EST COUPÉ.",
+        "D'apres Kiev, le pont est coupe.",
+        "Le ministre s’est\u00a0dit prêt à venir.",
+        "Pour le gouvernement, il faut tenir.",
+    ],
+)
+def test_prefilter_finds_a_locution_whatever_its_accents_case_and_apostrophe(pf, text):
+    """Locutions are matched as `fold` reads them (`d’après` is `d'apres`), without folding
+    every text whole."""
+    assert pf.keep(text)
+    assert pf.first_cue(text) in {"d'apres", "s'est dit", "il faut"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Trois élus accusés de corruption comparaissent lundi.",  # participle, no agent
         "Le village a été appelé ainsi en souvenir d'un meunier.",  # `appeler` without `à`
         "Une menace pèse sur les récoltes cette année.",  # noun without author

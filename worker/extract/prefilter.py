@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from .actors import fold
@@ -206,6 +207,45 @@ def _name_before_colon(title: str) -> bool:
     return False
 
 
+# where the characters that fold to a Latin letter, a space or an apostrophe live: Latin
+# (with its extensions), general punctuation (typographic spaces, `’`) and full-width forms
+FOLDING_RANGES = (
+    (0, 0x250),
+    (0x1E00, 0x1F00),
+    (0x2000, 0x2070),
+    (0x3000, 0x3001),
+    (0xFF00, 0xFF5F),
+)
+
+
+def _variants() -> dict[str, str]:
+    """Each folded character with the lowercase characters that fold to it (`e`: `eéèêë…`)."""
+    out: dict[str, set[str]] = {}
+    for cp in (cp for lo, hi in FOLDING_RANGES for cp in range(lo, hi)):
+        c = chr(cp)
+        if len(c.lower()) != 1 or c.isupper():
+            continue
+        decomposed = unicodedata.normalize("NFKD", c.replace("’", "'").replace("\xa0", " "))
+        base = "".join(d for d in decomposed if not unicodedata.combining(d)).lower()
+        if len(base) == 1 and (base.isascii() and (base.isalnum() or base in " '-")):
+            out.setdefault(base, {base}).add(c)
+    return {k: "".join(sorted(v)) for k, v in out.items()}
+
+
+_VARIANTS: dict[str, str] = {}
+
+
+def _unfolded(phrase: str) -> str:
+    """A pattern matching, in lowercase text, what `fold` turns into `phrase`: the search
+    then runs on `text.lower()` instead of folding every text whole."""
+    if not _VARIANTS:
+        _VARIANTS.update(_variants())
+    return "".join(
+        "[" + re.escape(_VARIANTS[c]) + "]" if len(_VARIANTS.get(c, "")) > 1 else re.escape(c)
+        for c in phrase
+    )
+
+
 def _is_participle(raw: str) -> bool:
     return raw.endswith(PARTICIPLE_ENDINGS)
 
@@ -262,7 +302,7 @@ class Prefilter:
         phrases = {w for w in EXTRA if w not in single} | {n for n in self._nouns if " " in n}
         self._phrases = re.compile(
             r"(?<!\w)(?:"
-            + "|".join(re.escape(w) for w in sorted(phrases, key=len, reverse=True))
+            + "|".join(_unfolded(w) for w in sorted(phrases, key=len, reverse=True))
             + r")(?!\w)"
         )
 
@@ -272,9 +312,9 @@ class Prefilter:
 
     def first_cue(self, text: str) -> str | None:
         """The first word (folded) that makes `has_cue` true, if any."""
-        m = self._phrases.search(fold(text))
+        m = self._phrases.search(text.lower())
         if m:
-            return m.group(0)
+            return fold(m.group(0))
         raws = TOKENS.findall(text.lower().replace("’", "'"))
         toks = [fold(r) for r in raws]
         n = len(toks)
