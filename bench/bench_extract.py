@@ -74,7 +74,9 @@ def _extract(ex: Extractor, texts: list[str], batch_size: int, cached: bool = Tr
 
 def bench_articles(ex: Extractor, texts: list[str], repeat: int) -> tuple[float, float]:
     """Docs/s of plain nlp.pipe and of the whole extractor on full articles."""
-    plain, full = _best([lambda: _plain(ex.nlp, texts, 32), lambda: _extract(ex, texts, 32)], repeat)
+    plain, full = _best(
+        [lambda: _plain(ex.nlp, texts, 32), lambda: _extract(ex, texts, 32)], repeat
+    )
     return len(texts) / plain, len(texts) / full
 
 

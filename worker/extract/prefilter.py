@@ -412,7 +412,7 @@ class Prefilter:
         if not spans:
             return False
         # `Pour le parti X, l'Espagne « … »`: an opinion framed by `pour X,`
-        if FOR_X.search(fold(text)) is not None:
+        if FOR_X.search(text.lower().replace("’", "'")) is not None:
             return True
         title_end = text.find("\n") if self._names is not None else len(text)
         if title_end == -1:
