@@ -450,6 +450,23 @@ def test_tokens_are_the_same_with_the_tokenizer_cache_opened(ex):
         assert got == [(t.text, t.norm_, t.whitespace_) for t in reference.make_doc(text)]
 
 
+def test_the_tokenizer_settings_can_be_put_back_as_shipped(ex):
+    """The benchmark's plain side runs spaCy's tokenizer as shipped: turning the settings
+    off restores its rules and cache size, turning them on opens them again."""
+    from worker.extract.pipeline import WHITESPACE_RULES, cache_tokens
+
+    tok = ex.nlp.tokenizer
+    text = "L’Otan  répond :\n« Non », a dit M. Lavrov."
+    opened = [(t.text, t.whitespace_) for t in ex.nlp.make_doc(text)]
+    cache_tokens(ex.nlp, enabled=False)
+    try:
+        assert all(k in tok.rules for k in WHITESPACE_RULES) and tok.max_cache_size == 10_000
+        assert [(t.text, t.whitespace_) for t in ex.nlp.make_doc(text)] == opened
+    finally:
+        cache_tokens(ex.nlp, enabled=True)
+    assert not any(k in tok.rules for k in WHITESPACE_RULES) and tok.max_cache_size == 200_000
+
+
 def test_two_nouns_under_one_article_describe_one_named_speaker(ex):
     """`le philosophe et chercheur X estime`: one person, named, said it once."""
     sts = ex.extract(

@@ -54,7 +54,7 @@ class EmbeddingCache:
             rows = self._lookup(keys)
             missing = rows < 0
             if missing.any():
-                if self.used + int(missing.sum()) > self.size:
+                if self.used + len(numpy.unique(keys[missing])) > self.size:
                     self._reset()
                     missing[:] = True
                 self._add(docs[0].vocab, features[missing], keys[missing])
