@@ -9,6 +9,7 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+from spacy.util import minibatch
 
 from veille.domain import Statement
 
@@ -20,6 +21,7 @@ from .context import DocContext
 from .coref import resolve_speakers
 from .cues import Cue, candidates, verb_cues
 from .lexicon import load_lexicon
+from .parsing import PARSER, parse, stepped_parser
 from .pipeline import (
     LAZY_PIPES,
     as_date,
@@ -62,6 +64,9 @@ class Extractor:
         # attribute ruler only its whitespace rules matter, redone cheaply (`ruler_space_attrs`)
         self.disabled = [p for p in LAZY_PIPES if p in nlp.pipe_names]
         self._fix_spaces = "attribute_ruler" in self.disabled
+        # the parser runs after the pipeline, step by step (see parsing.py), when it can
+        self._parser = stepped_parser(nlp, self.disabled)
+        self._skipped = self.disabled + ([PARSER] if self._parser is not None else [])
         use_pipeline(nlp)
         self.lex = load_lexicon(lexicon_paths)
         self.kb = load_kb(actor_paths)
@@ -73,7 +78,7 @@ class Extractor:
         text = check_text(text)
         if not text.strip():
             return []
-        doc = self._fixed(self.nlp(for_model(text), disable=self.disabled))
+        (doc,) = self._parsed([self.nlp(for_model(text), disable=self._skipped)])
         return self.from_doc(doc, as_date(published), text)
 
     def extract_many(
@@ -93,19 +98,24 @@ class Extractor:
                 if keep:
                     yield for_model(text)
 
-        for doc in self.nlp.pipe(kept(), batch_size=batch_size, disable=self.disabled):
-            while True:
-                text, published, keep = pending.popleft()
-                if keep:
-                    yield self.from_doc(self._fixed(doc), as_date(published), text)
-                    break
-                yield []
+        docs = self.nlp.pipe(kept(), batch_size=batch_size, disable=self._skipped)
+        for batch in minibatch(docs, batch_size):
+            for doc in self._parsed(batch):
+                while True:
+                    text, published, keep = pending.popleft()
+                    if keep:
+                        yield self.from_doc(doc, as_date(published), text)
+                        break
+                    yield []
         while pending:
             pending.popleft()
             yield []
 
-    def _fixed(self, doc: Doc) -> Doc:
-        return ruler_space_attrs(doc) if self._fix_spaces else doc
+    def _parsed(self, docs: list[Doc]) -> list[Doc]:
+        """Docs out of the pipeline, parsed (if the parser was left to us) and fixed up."""
+        if self._parser is not None:
+            parse(self._parser, docs)
+        return [ruler_space_attrs(doc) for doc in docs] if self._fix_spaces else docs
 
     def from_doc(
         self, doc: Doc, published: date | None = None, text: str | None = None
