@@ -105,3 +105,13 @@ def test_training_runs_the_layer_as_shipped(nlp):
     assert backprop.__name__ != "_no_backprop"
     with pytest.raises(NotImplementedError):
         embed(docs, is_train=False)[1](vectors)
+
+
+def test_the_table_never_grows_past_the_cache_size(nlp):
+    """The memory bound the docs give holds: growth by doubling stops at `size` rows."""
+    embed = _embed(nlp)
+    cache = EmbeddingCache(embed, size=1500)
+    words = [f"mot{i}" for i in range(1400)]
+    for k in range(0, 1400, 200):
+        cache([nlp.make_doc(" ".join(words[k : k + 200]))])
+    assert cache.used > 1024 and len(cache.table) <= 1500

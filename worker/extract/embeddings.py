@@ -93,8 +93,8 @@ class EmbeddingCache:
                 tok.norm_ = strings[norm]
         (vectors,), _ = self.forward(self.embed, [doc], False)
         start, end = self.used, self.used + len(keys)
-        if end > len(self.table):  # grow by doubling: few copies
-            n = max(end, 2 * start, 1024)
+        if end > len(self.table):  # grow by doubling, up to `size`: few copies
+            n = max(end, min(2 * start, self.size), 1024)
             self.table = numpy.resize(self.table, (n, self.table.shape[1]))
             self.features = numpy.resize(self.features, (n, 3))
         self.table[start:end] = self.embed.ops.to_numpy(vectors)
@@ -124,7 +124,7 @@ def cache_embeddings(nlp: Language, enabled: bool = True, size: int = 100_000) -
 
     Inference only: a training step (`is_train`) runs the layer as shipped, and so does
     every call after `enabled=False` (the benchmark's plain-spaCy side). `size` caps the words
-    kept (96 floats each: 100,000 words are 37 MiB); past it the cache starts over."""
+    kept (96 floats and a key each: 100,000 words are 39 MiB); past it the cache starts over."""
     embed = _embed_layer(nlp)
     if embed is None:
         return
