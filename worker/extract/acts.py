@@ -8,6 +8,7 @@ from spacy.tokens import Token
 
 from .cues import Cue
 from .lexicon import Lexicon
+from .modality import content_act
 from .pipeline import lemma
 
 NEGATORS = {"pas", "jamais", "guère", "aucunement", "nullement", "plus"}
@@ -27,9 +28,6 @@ PROPOSAL_NOUNS = {
     "ultimatum",
     "condition",
 }
-READY = {"prêt", "disposé", "ouvert", "décidé", "résolu"}
-MODAL_DEMAND = {"falloir"}
-FUTURE_ENDINGS = ("rai", "ras", "rons", "rez", "ront", "rait", "raient")
 
 
 def negated(v: Token) -> bool:
@@ -66,69 +64,26 @@ def _label_type(cue: Cue, lex: Lexicon) -> str | None:
 
 
 def _content_type(content: list[Token], lex: Lexicon) -> str | None:
-    """A plain statement that threatens, demands or offers by what it says."""
-    lows = [t.lower_ for t in content]
-    text = " ".join(lows)
-    for i, t in enumerate(content):
-        if lemma(t) in READY and i + 1 < len(content) and content[i + 1].lower_ in {"à", "a"}:
-            return "offer"
-    has_si = any(t.lower_ in {"si", "s'"} and t.pos_ == "SCONJ" for t in content)
-    if " que si " in f" {text} " or "à condition" in text or "à moins que" in text:
-        return "demand"
-    if has_si and any(
-        (
-            "Fut" in t.morph.get("Tense", [])
-            or "Cnd" in t.morph.get("Mood", [])
-            or (len(t) > 5 and t.lower_.endswith(FUTURE_ENDINGS))
-        )
-        for t in content
-        if t.pos_ in {"VERB", "AUX"}
-    ):
-        return "warning"
-    if any(w in text for w in lex.warning_words):
-        return "warning"
-    padded = f" {text} ".replace("’", "'")
-    if any(f" {w} " in padded for w in lex.accusation_words):
-        return "accusation"
-    if any(lemma(t) in MODAL_DEMAND for t in content):
-        return "demand"
-    for t in content:
-        # `… que le président russe ne devrait pas rester au pouvoir`: an obligation on another
-        if (
-            lemma(t) == "devoir"
-            and t.pos_ in {"VERB", "AUX"}
-            and any(c.dep_ == "xcomp" for c in t.children)
-            and any(_agent_subject(c) for c in t.children if c.dep_ == "nsubj")
-        ):
-            return "demand"
-    return None
+    """A plain statement that threatens, demands or offers by what it says (modality.py)."""
+    return content_act(content, lex)
 
 
 FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
-AGENT_NOUNS = {
-    "président",
-    "gouvernement",
-    "pays",
-    "dirigeant",
-    "dirigeants",
-    "état",
-    "etat",
-    "autorités",
-    "ministre",
-    "alliés",
-    "occidentaux",
-    "européens",
-    "régime",
-}
+# cues whose infinitive says what act is promised (`promet de punir`: a warning)
+PROMISE_CUES = {"promettre", "jurer", "menacer", "annoncer", "s'engager", "engager"}
 
 
-def _agent_subject(subj: Token) -> bool:
-    """`le président russe devrait …` obliges someone; `la consommation devrait …` forecasts."""
-    if subj.pos_ == "PROPN":
-        return True
-    if subj.pos_ == "PRON":
-        return subj.lower_ in {"il", "elle", "ils", "elles", "vous", "tu"}
-    return lemma(subj).lower() in AGENT_NOUNS
+def _promised_harm(cue: Cue, lex: Lexicon) -> bool:
+    """`a promis de « punir » la ville`, `promet de demander des comptes`: a threat."""
+    if lemma(cue.tok) not in PROMISE_CUES:
+        return False
+    for c in cue.tok.children:
+        if c.dep_ in {"xcomp", "ccomp"} and "Inf" in c.morph.get("VerbForm", []):
+            hit = lex.match_verb(c)
+            keys = {lemma(c).lower(), hit[1].replace(" ", "_") if hit else ""}
+            if keys & lex.promised_harm:
+                return True
+    return False
 
 
 def inner_act(
@@ -208,6 +163,8 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
             return invitation, conf - 0.1
         if lemma(cue.tok) == "demander" and any(t.text == "?" for t in content):
             return "statement", conf - 0.2  # `lui a demandé : « … ? »` asks a question
+    if _promised_harm(cue, lex):
+        return "warning", conf - 0.1
     if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
         inner = inner_act(content, lex, cue.tok)
         if inner is not None:

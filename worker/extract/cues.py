@@ -166,6 +166,7 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             and "Part" in tok.morph.get("VerbForm", [])
             and "Past" in tok.morph.get("Tense", [])
             and not any(c.dep_.startswith("aux") for c in tok.children)
+            and not _shares_auxiliary(tok)
         ):
             continue  # `les pays reconnus comme …`: an adjective, not an act
         if lemma(tok) in lex.relays or tok.lower_.startswith(("rapport", "relay")):
@@ -173,12 +174,20 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         cue.subjects, cue.pronoun = subject_tokens(tok)
         if incise(tok, quotes) or (tok.i > sent.start and after_comma(tok)):
             post = inverted_nominal(tok, quotes)
+            # `Le chef de l'Otan, Jens Stoltenberg, a averti la Russie`: the comma closes an
+            # apposition of the verb's own subject, and what follows is its object
+            own = bool(cue.subjects) and cue.subjects[0].head.i == tok.i
+            if own and not incise(tok, quotes) and post and post[0].dep_ != "nsubj":
+                post = []
             if post and (not cue.subjects or cue.subjects[0].i < tok.i):
                 cue.subjects, cue.pronoun = post, None
         inverted = bool(cue.pronoun and cue.pronoun.startswith("-"))
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = inverted_nominal(tok, quotes)
             inverted = bool(cue.subjects)
+        if not cue.subjects and cue.pronoun is None and _gerund(tok):
+            # `…, tout en se disant prêt à …`: a gerund's subject is the main clause's
+            cue.subjects, cue.pronoun = subject_tokens(sent.root)
         if not cue.subjects and cue.pronoun is None and "Inf" not in tok.morph.get("VerbForm", []):
             cue.subjects, cue.pronoun = nearest_subject(tok, quotes)
         if weak and not (inverted or has_complement(tok, quotes) or incise(tok, quotes)):
@@ -189,6 +198,24 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             cue.subjects = actor_before(tok)
         cues.append(cue)
     return cues
+
+
+def _shares_auxiliary(v: Token) -> bool:
+    """`a dénoncé … et promis de …`: a coordinated participle shares its head's auxiliary."""
+    return v.dep_ == "conj" and any(c.dep_.startswith("aux") for c in v.head.children)
+
+
+def _gerund(v: Token) -> bool:
+    """`en se disant prêt`: a present participle after `en` (parses attach it anywhere)."""
+    if "Part" not in v.morph.get("VerbForm", []) or "Pres" not in v.morph.get("Tense", []):
+        return False
+    doc = v.doc
+    for t in reversed(doc[max(v.i - 3, 0) : v.i]):
+        if t.lower_ == "en":
+            return True
+        if t.lower_ not in {"se", "s'", "s’", "lui", "leur", "y"}:
+            return False
+    return False
 
 
 IMPERSONAL_HEADS = {"convenir", "falloir", "importer", "suffire", "rester", "sembler", "valoir"}

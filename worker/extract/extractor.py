@@ -156,6 +156,7 @@ class Extractor:
         sent = cue.sent
         content = _content(cue)
         type_, conf = act_type(cue, content, self.lex)
+        inner = inner_act(content, self.lex, cue.tok) if cue.type == "statement" else None
         start, end = _span(ctx.text, sent, quotes)
         qs = quotes.overlapping(start, end)
         direct = bool(qs)
@@ -164,41 +165,11 @@ class Extractor:
         quoted = " ".join(text[s:e] for s, e in qs)
         out = []
         for sp in speakers:
-            targets: list[str] = []
-            if type_ in TARGETED:
-                exclude: set[str | None] = {sp.actor, None}
-                if cue.kind == "acl" or (cue.kind == "noun" and type_ == "rejection"):
-                    # `une demande rejetée par Moscou`: whose demand it was
-                    hosts = [
-                        s.actor
-                        for c, ss in resolved
-                        if c.sent == sent and c is not cue
-                        for s in ss
-                        if s.actor and s.actor != sp.actor
-                    ]
-                    targets = list(dict.fromkeys(a for a in hosts if a))
-                passive_subj = next((c for c in cue.tok.children if c.dep_ == "nsubj:pass"), None)
-                if not targets and cue.kind == "passive" and passive_subj is not None:
-                    # `Téhéran est accusé par les Occidentaux de …`: the subject is the target
-                    targets = content_targets(ctx, list(passive_subj.subtree), exclude)
-                if not targets:
-                    ante = last_mention_actor(ctx, cue.tok.i, exclude)
-                    subj = frozenset(t.i for h in cue.subjects for t in h.subtree)
-                    # `la Commission appelle les pays de l'UE à …`: one may address one's own side
-                    own_ok: set[str | None] = {None} if type_ == "demand" else exclude
-                    targets = addressee(ctx, cue.tok, own_ok, ante, subj)
-                inner = inner_act(content, self.lex, cue.tok) if cue.type == "statement" else None
-                if not targets and inner is not None:
-                    targets = addressee(ctx, inner[1], exclude, None)
-                if not targets and type_ == "demand":
-                    others = frozenset(c.tok.i for c, _ in resolved if c.sent == sent)
-                    targets = demand_targets(ctx, cue.tok, content, exclude, others)
-                elif not targets:
-                    if type_ == "warning":
-                        targets = condition_subject(ctx, content, exclude)
-                    targets = targets or content_targets(ctx, content, exclude)
-                if not targets and type_ in {"warning", "offer", "rejection"}:
-                    targets = salient_counterpart(ctx, exclude)
+            targets = (
+                self._rule_targets(ctx, cue, content, sp, type_, resolved, inner)
+                if type_ in TARGETED
+                else []
+            )
             out.append(
                 Statement(
                     speaker=_without_cue(sp.name, cue),
@@ -217,6 +188,53 @@ class Extractor:
                 )
             )
         return out
+
+    def _rule_targets(
+        self,
+        ctx: DocContext,
+        cue: Cue,
+        content: list[Token],
+        sp: Speaker,
+        type_: str,
+        resolved: list[tuple[Cue, list[Speaker]]],
+        inner: tuple[str, Token] | None,
+    ) -> list[str]:
+        """The addressee by the rules: argument slots, the demanded clause, the content."""
+        sent = cue.sent
+        targets: list[str] = []
+        exclude: set[str | None] = {sp.actor, None}
+        if cue.kind == "acl" or (cue.kind == "noun" and type_ == "rejection"):
+            # `une demande rejetée par Moscou`: whose demand it was
+            hosts = [
+                s.actor
+                for c, ss in resolved
+                if c.sent == sent and c is not cue
+                for s in ss
+                if s.actor and s.actor != sp.actor
+            ]
+            targets = list(dict.fromkeys(a for a in hosts if a))
+        passive_subj = next((c for c in cue.tok.children if c.dep_ == "nsubj:pass"), None)
+        if not targets and cue.kind == "passive" and passive_subj is not None:
+            # `Téhéran est accusé par les Occidentaux de …`: the subject is the target
+            targets = content_targets(ctx, list(passive_subj.subtree), exclude)
+        if not targets:
+            ante = last_mention_actor(ctx, cue.tok.i, exclude)
+            subj = frozenset(t.i for h in cue.subjects for t in h.subtree)
+            # `la Commission appelle les pays de l'UE à …`: one may address one's own side
+            own_ok: set[str | None] = {None} if type_ == "demand" else exclude
+            targets = addressee(ctx, cue.tok, own_ok, ante, subj)
+        if not targets and inner is not None:
+            targets = addressee(ctx, inner[1], exclude, None)
+        if not targets and type_ == "demand":
+            others = frozenset(c.tok.i for c, _ in resolved if c.sent == sent)
+            targets = demand_targets(ctx, cue.tok, content, exclude, others)
+        elif not targets:
+            if type_ == "warning":
+                targets = condition_subject(ctx, content, exclude)
+            targets = targets or content_targets(ctx, content, exclude)
+        if not targets and type_ in {"warning", "offer", "rejection"}:
+            targets = salient_counterpart(ctx, exclude)
+        return targets
 
 
 def _content_text(content: list[Token], cue: Token) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from spacy.tokens import Token
 from .pipeline import lemma as lemma_of
 
 TYPES = ("warning", "demand", "rejection", "accusation", "offer", "denial", "statement")
+MODALITY_KINDS = ("warning", "demand", "condition", "rejection", "accusation", "offer")
 REFLEXIVE = {"se", "s'", "s’", "me", "m'", "m’", "nous", "vous", "te", "t'", "t’"}
 
 
@@ -40,8 +42,11 @@ class Lexicon:
     assertions: set[str] = field(default_factory=set)
     exclude: set[str] = field(default_factory=set)
     rejection_labels: set[str] = field(default_factory=set)
-    warning_words: set[str] = field(default_factory=set)
-    accusation_words: set[str] = field(default_factory=set)
+    # phrases of a reported content that make a neutral cue another act (see modality.py)
+    modality: dict[str, set[str]] = field(default_factory=dict)
+    # verbs that a promise or a threat to do is a warning (`promet de punir`)
+    promised_harm: set[str] = field(default_factory=set)
+    _patterns: dict[str, re.Pattern[str]] | None = field(default=None, repr=False, compare=False)
     # word form -> the lexicon's -er verb it may be a misread form of (see verb_misread_as_noun)
     _er_guess: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
     # (orth, POS) -> whether the word may be a cue at all (see may_cue)
@@ -87,8 +92,20 @@ class Lexicon:
         self.exclude.update(_norm(x) for x in data.get("exclude", {}).get("lemmas", []))
         labels = data.get("labels", {})
         self.rejection_labels.update(labels.get("rejection", []))
-        self.warning_words.update(w.lower() for w in labels.get("warning_words", []))
-        self.accusation_words.update(w.lower() for w in labels.get("accusation_words", []))
+        for kind, phrases in data.get("modality", {}).items():
+            if kind not in MODALITY_KINDS:
+                raise ValueError(f"unknown [modality] list in lexicon: {kind!r}")
+            self.modality.setdefault(kind, set()).update(p.lower() for p in phrases)
+        self._patterns = None
+        self.promised_harm.update(_norm(x) for x in data.get("promised_harm", {}).get("lemmas", []))
+
+    def modality_patterns(self) -> dict[str, re.Pattern[str]]:
+        """The `[modality]` phrase lists compiled once, by kind."""
+        if self._patterns is None:
+            from .modality import compile_phrases
+
+            self._patterns = {k: compile_phrases(self.modality.get(k, ())) for k in MODALITY_KINDS}
+        return self._patterns
 
     def match_verb(self, tok: Token, guess: str | None = None) -> tuple[str, str, int] | None:
         """(type, cue key, index of last cue token) when `tok` heads a reporting cue."""

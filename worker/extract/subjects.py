@@ -61,8 +61,10 @@ def _demonstrative(c: Token) -> str | None:
 def conjuncts(t: Token) -> list[Token]:
     """Coordinated heads (`X et Y`), not appositions the parser took for conjuncts."""
     conj = [x for x in t.conjuncts if x.i > t.i]
+    # `Macron et le chancelier allemand, Olaf Scholz`: the apposition after the last
+    # conjunct comes out as one more conjunct, so the `et` may sit on any of them
     if conj and any(
-        c.dep_ == "cc" and c.lower_ in {"et", "ou", "ainsi"} for c in conj[-1].children
+        c.dep_ == "cc" and c.lower_ in {"et", "ou", "ainsi"} for x in conj for c in x.children
     ):
         return conj
     return []

@@ -1,0 +1,199 @@
+"""What a neutral cue reports: `déclarer`, `estimer`, `selon` carry demands, warnings, offers.
+
+`X a déclaré que la Russie devait retirer ses troupes` demands; `« Si elle attaque, elle en
+paiera le prix »` warns; `Poutine se dit ouvert au dialogue` offers. The act is read from the
+reported content: obligations (`devoir` with an agent, `il faut`, `il est temps de`,
+imperatives), conditions put to someone (`ne … que si`, `tant que … ne`), consequences and
+costs (`si …` + future, the lexicon's `[modality] warning` phrases), refusals and offers.
+The phrases are data (lexicon.toml `[modality]`); the grammar is here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from spacy.tokens import Token
+
+from .lexicon import Lexicon
+from .pipeline import lemma
+
+READY = {"prêt", "disposé", "décidé", "résolu"}
+FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
+# what `prêt à …` is ready for when it threatens rather than offers
+FORCE_VERBS = {
+    "intervenir",
+    "frapper",
+    "utiliser",
+    "recourir",
+    "riposter",
+    "répondre",
+    "employer",
+    "user",
+    "défendre",
+    "détruire",
+    "attaquer",
+    "combattre",
+    "envahir",
+    "bombarder",
+    "tirer",
+    "agir",
+}
+# what a speaker promises in the first person future when it offers (`nous aiderons`)
+HELP_VERBS = {"aider", "soutenir", "fournir", "livrer", "accueillir", "offrir", "financer"}
+# first person future threats (`nous riposterons`)
+THREAT_VERBS = FORCE_VERBS - {"défendre", "agir", "répondre", "utiliser", "employer", "user"}
+AGENT_NOUNS = {
+    "président",
+    "gouvernement",
+    "pays",
+    "dirigeant",
+    "état",
+    "etat",
+    "autorité",
+    "autorités",
+    "ministre",
+    "allié",
+    "alliés",
+    "occidentaux",
+    "européens",
+    "régime",
+    "armée",
+    "communauté",
+    "partie",
+    "parties",
+    "union",
+    "alliance",
+}
+FUTURE_ENDINGS = ("rai", "ras", "rons", "rez", "ront", "rait", "raient")
+
+
+def _text(content: Iterable[Token]) -> str:
+    """The content as written, lowercased with one kind of apostrophe and single spaces."""
+    toks = sorted(content, key=lambda t: t.i)
+    raw = "".join(t.text_with_ws for t in toks).lower().replace("’", "'")
+    return " " + " ".join(raw.split()) + " "
+
+
+def _agent(subj: Token) -> bool:
+    """`le président russe devrait …` obliges someone; `la consommation devrait …` forecasts."""
+    if subj.pos_ == "PROPN":
+        return True
+    if subj.pos_ == "PRON":
+        return subj.lower_ in {"il", "elle", "ils", "elles", "vous", "tu", "nous", "on"}
+    return lemma(subj).lower() in AGENT_NOUNS
+
+
+def _subjects(t: Token) -> list[Token]:
+    subj = [c for c in t.children if c.dep_ in {"nsubj", "expl:subj"}]
+    if not subj and t.dep_ in {"xcomp", "conj"} and t.head.i != t.i:
+        subj = [c for c in t.head.children if c.dep_ == "nsubj"]
+    return subj
+
+
+def _future(t: Token) -> bool:
+    return (
+        "Fut" in t.morph.get("Tense", [])
+        or "Cnd" in t.morph.get("Mood", [])
+        or (len(t) > 5 and t.lower_.endswith(FUTURE_ENDINGS))
+    )
+
+
+def _first_person(t: Token) -> bool:
+    return any(s.lower_ in FIRST_PERSON for s in _subjects(t))
+
+
+def obligation(content: list[Token]) -> bool:
+    """`il faut …`, `la Russie doit …`, `nous devons …`: someone must act."""
+    for t in content:
+        lem = lemma(t)
+        if lem == "falloir" and t.pos_ in {"VERB", "AUX"}:
+            return True
+        if (
+            lem == "devoir"
+            and t.pos_ in {"VERB", "AUX"}
+            and any(c.dep_ == "xcomp" for c in t.children)
+            and any(_agent(s) for s in _subjects(t))
+        ):
+            return True
+    return False
+
+
+def imperative(content: list[Token]) -> bool:
+    """`« Retirez vos troupes ! »`: a verb in the imperative with no subject of its own."""
+    for t in content:
+        if (
+            t.pos_ == "VERB"
+            and "Imp" in t.morph.get("Mood", [])
+            and t.morph.get("Person", []) in (["2"], ["1"])
+            and not _subjects(t)
+            and t.lower_.endswith(("ez", "ons", "e", "s"))
+        ):
+            return True
+    return False
+
+
+def _ready(content: list[Token]) -> str | None:
+    """`prêt à dialoguer` offers; `prête à intervenir` threatens."""
+    for i, t in enumerate(content[:-1]):
+        if lemma(t) not in READY or content[i + 1].lower_ not in {"à", "au", "aux"}:
+            continue
+        nxt = next((x for x in content[i + 1 : i + 4] if x.pos_ == "VERB"), None)
+        if nxt is not None and lemma(nxt) in FORCE_VERBS:
+            return "warning"
+        return "offer"
+    return None
+
+
+def _conditional_consequence(content: list[Token]) -> bool:
+    """`si elle attaque, elle devra …`: a condition and a consequence in the future."""
+    has_si = any(t.lower_ in {"si", "s'", "s’"} and t.pos_ == "SCONJ" for t in content)
+    return has_si and any(_future(t) for t in content if t.pos_ in {"VERB", "AUX"})
+
+
+def _promised(content: list[Token]) -> str | None:
+    """`nous aiderons l'Ukraine` offers; `nous riposterons` threatens."""
+    for t in content:
+        if t.pos_ != "VERB" or not _future(t) or not _first_person(t):
+            continue
+        lem = lemma(t)
+        if lem in THREAT_VERBS:
+            return "warning"
+        if lem in HELP_VERBS:
+            return "offer"
+    return None
+
+
+def content_act(content: list[Token], lex: Lexicon) -> str | None:
+    """The act a neutral cue reports, from what it says; None for a plain statement."""
+    if not content:
+        return None
+    text = _text(content)
+    ready = _ready(content)
+    if ready:
+        return ready
+    pats = lex.modality_patterns()
+    if pats["condition"].search(text):
+        return "demand"
+    if _conditional_consequence(content) or pats["warning"].search(text):
+        return "warning"
+    if pats["rejection"].search(text):
+        return "rejection"
+    if pats["accusation"].search(text):
+        return "accusation"
+    if obligation(content) or pats["demand"].search(text) or imperative(content):
+        return "demand"
+    if pats["offer"].search(text):
+        return "offer"
+    return _promised(content)
+
+
+def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One regex for a phrase list, matched on word boundaries (`…` stands for a few words)."""
+    alts = []
+    for p in sorted({p.lower().replace("’", "'") for p in phrases}, key=len, reverse=True):
+        parts = [re.escape(x.strip()) for x in p.split("…")]
+        alts.append(r"(?:\s\S+){0,4}?\s".join(parts))
+    if not alts:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
