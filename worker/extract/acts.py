@@ -147,12 +147,26 @@ def _invitation_type(cue: Cue) -> str | None:
     return None
 
 
+def _sense(cue: Cue, lex: Lexicon) -> str | None:
+    """The act the cue's object gives it (`[senses]`): `revendiquer la prise` is a claim."""
+    table = lex.senses.get(cue.key) or lex.senses.get(lemma(cue.tok))
+    if not table:
+        return None
+    for c in cue.tok.children:
+        if c.dep_ in {"obj", "nsubj:pass"} and c.pos_ in {"NOUN", "PROPN"}:
+            return table.get(c.lower_) or table.get(lemma(c).lower())
+    return None
+
+
 def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
-    """Final type and a confidence for one cue."""
+    """Final type and a confidence for one cue; "none" when the cue is no speech at all."""
     conf = {"verb": 0.85, "noun": 0.6, "selon": 0.75}.get(cue.kind, 0.7)
     if cue.weak:
         conf -= 0.1
     if cue.kind in {"verb", "participle", "passive", "acl"}:
+        sense = _sense(cue, lex)
+        if sense:
+            return sense, conf - 0.1
         label = _label_type(cue, lex)
         if label:
             return label, conf - 0.1
@@ -163,7 +177,9 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
             return invitation, conf - 0.1
         if lemma(cue.tok) == "demander" and any(t.text == "?" for t in content):
             return "statement", conf - 0.2  # `lui a demandé : « … ? »` asks a question
-    if _promised_harm(cue, lex):
+    if _promised_harm(cue, lex) or (
+        lemma(cue.tok) in PROMISE_CUES and _content_type(content, lex) == "warning"
+    ):
         return "warning", conf - 0.1
     if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
         inner = inner_act(content, lex, cue.tok)

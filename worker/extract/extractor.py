@@ -156,6 +156,8 @@ class Extractor:
         sent = cue.sent
         content = _content(cue)
         type_, conf = act_type(cue, content, self.lex)
+        if type_ == "none":
+            return []
         inner = inner_act(content, self.lex, cue.tok) if cue.type == "statement" else None
         start, end = _span(ctx.text, sent, quotes)
         qs = quotes.overlapping(start, end)

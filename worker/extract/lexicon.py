@@ -46,6 +46,9 @@ class Lexicon:
     modality: dict[str, set[str]] = field(default_factory=dict)
     # verbs that a promise or a threat to do is a warning (`promet de punir`)
     promised_harm: set[str] = field(default_factory=set)
+    # cue lemma -> head noun of its object -> the act it makes (`revendiquer la prise`: a
+    # claim, a statement; `prévenir une escalade`: no speech, "none")
+    senses: dict[str, dict[str, str]] = field(default_factory=dict)
     _patterns: dict[str, re.Pattern[str]] | None = field(default=None, repr=False, compare=False)
     # word form -> the lexicon's -er verb it may be a misread form of (see verb_misread_as_noun)
     _er_guess: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
@@ -98,6 +101,12 @@ class Lexicon:
             self.modality.setdefault(kind, set()).update(p.lower() for p in phrases)
         self._patterns = None
         self.promised_harm.update(_norm(x) for x in data.get("promised_harm", {}).get("lemmas", []))
+        for cue_lemma, acts in data.get("senses", {}).items():
+            for act, nouns in acts.items():
+                if act not in TYPES and act != "none":
+                    raise ValueError(f"unknown act in [senses.{cue_lemma}]: {act!r}")
+                table = self.senses.setdefault(_norm(cue_lemma), {})
+                table.update({n.lower(): act for n in nouns})
 
     def modality_patterns(self) -> dict[str, re.Pattern[str]]:
         """The `[modality]` phrase lists compiled once, by kind."""

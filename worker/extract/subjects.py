@@ -70,6 +70,21 @@ def conjuncts(t: Token) -> list[Token]:
     return []
 
 
+def _sibling_subjects(v: Token, c: Token) -> list[Token]:
+    """`La Suède et la Finlande demandent`, parsed as two subjects of the verb: the first."""
+    out = []
+    for s in v.children:
+        if (
+            s.dep_ == "nsubj"
+            and s.i < c.i
+            and s.pos_ in {"PROPN", "NOUN"}
+            and any(t.lower_ == "et" for t in v.doc[s.i : c.i])
+            and not any(t.text in {";", ":", "«", "»"} for t in v.doc[s.i : c.i])
+        ):
+            out.append(s)
+    return out
+
+
 def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
     """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
     aux_kids = [g for a in v.children if a.dep_.startswith("aux") for g in a.children]
@@ -102,7 +117,7 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 and any(t.lower_ == "et" for t in v.doc[v.head.i : c.i])
             ):
                 return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb
-            return [c, *conjuncts(c)], None
+            return [*_sibling_subjects(v, c), c, *conjuncts(c)], None
     if depth < 3 and v.dep_ in CLIMB_DEPS and v.head.i != v.i:
         verb_form = v.morph.get("VerbForm", [])
         gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense", [])

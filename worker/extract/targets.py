@@ -34,7 +34,12 @@ def _is_locative(tok: Token) -> bool:
     """`à Berlin`, `en Ukraine`: a place, not an addressee."""
     if tok.dep_ in {"obl:mod", "nmod", "obl"}:
         return (
-            any(c.dep_ == "case" and c.lower_ in LOCATIVE for c in tok.children)
+            any(
+                c.dep_ == "case"
+                and c.lower_ in LOCATIVE
+                and not any(f.dep_ == "fixed" for f in c.children)  # `à nouveau`
+                for c in tok.children
+            )
             and tok.dep_ != "obl:arg"
         )
     return False
@@ -190,11 +195,50 @@ def demand_targets(
             if found:
                 return found
     for c in cue.children:
-        if c.dep_ in {"obj", "obl:arg"}:
+        joined = _joined(c)
+        if joined is not None:
+            # `demander à rejoindre l'Otan`, `demander son entrée dans l'Otan`: who admits
+            found = first_group(ctx, list(joined.subtree), exclude, dative=True)
+            if found:
+                return found
+    for c in cue.children:
+        if c.dep_ in {"obj", "obl:arg"} or (
+            c.dep_ == "obl:mod" and c.pos_ == "NOUN" and not _is_locative(c)
+        ):
+            # `réclamer l'aide de Moscou`, `réclamer un cessez-le-feu de la Russie`
             found = first_group(ctx, _owner_chain(c), exclude)
             if found:
                 return found
+        if (
+            c.dep_ in {"obl", "obl:mod", "obl:arg"}
+            and c.pos_ == "PROPN"
+            and c.i > cue.i
+            and any(g.dep_ == "case" and g.lower_ in OWNER_CASES for g in c.children)
+        ):
+            found = first_group(ctx, [c, *c.children], exclude)  # `réclamer X de Kiev`
+            if found:
+                return found
     return []
+
+
+# joining: what is asked is to be let in, so the one who admits must act
+JOINING_VERBS = {"rejoindre", "adhérer", "intégrer", "entrer", "accéder", "admettre"}
+JOINING_NOUNS = {"entrée", "adhésion", "intégration", "admission", "accession", "candidature"}
+
+
+def _joined(c: Token) -> Token | None:
+    """The organisation in `à rejoindre X`, `son entrée dans X`, `l'adhésion de Y à X`."""
+    if c.dep_ in {"xcomp", "ccomp", "advcl"} and lemma(c) in JOINING_VERBS:
+        for g in c.children:
+            if g.dep_ in {"obj", "obl:arg", "obl:mod", "obl", "iobj"}:
+                return g
+    if c.dep_ in {"obj", "obl:arg", "obl:mod"} and lemma(c).lower() in JOINING_NOUNS:
+        for g in c.children:
+            if g.dep_ == "nmod" and any(
+                x.dep_ == "case" and x.lower_ in {"à", "au", "dans", "en"} for x in g.children
+            ):
+                return g
+    return None
 
 
 def salient_counterpart(ctx: DocContext, exclude: set[str | None]) -> list[str]:
