@@ -105,8 +105,8 @@ class Lexicon:
             for act, nouns in acts.items():
                 if act not in TYPES and act != "none":
                     raise ValueError(f"unknown act in [senses.{cue_lemma}]: {act!r}")
-                table = self.senses.setdefault(_norm(cue_lemma), {})
-                table.update({n.lower(): act for n in nouns})
+                sense_table = self.senses.setdefault(_norm(cue_lemma), {})
+                sense_table.update({n.lower(): act for n in nouns})
 
     def modality_patterns(self) -> dict[str, re.Pattern[str]]:
         """The `[modality]` phrase lists compiled once, by kind."""
