@@ -71,7 +71,8 @@ def conjuncts(t: Token) -> list[Token]:
 
 
 def _sibling_subjects(v: Token, c: Token) -> list[Token]:
-    """`La Suède et la Finlande demandent`, parsed as two subjects of the verb: the first."""
+    """`La Suède et la Finlande demandent`, parsed as two subjects of the verb or with the
+    first left hanging: the first conjunct, written right before `et`."""
     out = []
     for s in v.children:
         if (
@@ -82,7 +83,61 @@ def _sibling_subjects(v: Token, c: Token) -> list[Token]:
             and not any(t.text in {";", ":", "«", "»"} for t in v.doc[s.i : c.i])
         ):
             out.append(s)
+    if out or c.pos_ != "PROPN" or c.conjuncts:
+        return out
+    doc, i = v.doc, c.i - 1
+    while i >= 0 and doc[i].dep_ == "det":
+        i -= 1
+    if i < 1 or doc[i].lower_ != "et":
+        return out
+    i -= 1
+    n = doc[i]
+    while n.dep_ == "flat:name" and n.head.i < n.i:
+        n = n.head
+    if (
+        n.pos_ == "PROPN"
+        and n.dep_ in {"nmod", "dep", "appos", "ROOT", "nsubj"}
+        and n.i >= sent_of(v).start
+        and not any(g.dep_ == "case" for g in n.children)
+    ):
+        out.append(n)
     return out
+
+
+# `a poussé Helsinki à demander`: the object of these verbs is who does the infinitive
+OBJECT_CONTROL = {
+    "pousser",
+    "inciter",
+    "amener",
+    "conduire",
+    "contraindre",
+    "obliger",
+    "forcer",
+    "encourager",
+    "autoriser",
+    "charger",
+    "mandater",
+    "appeler",
+    "inviter",
+    "exhorter",
+}
+
+
+def _controller(v: Token) -> Token | None:
+    """The object of an object-control verb heading the infinitive `v`."""
+    head = v.head
+    if v.dep_ != "xcomp" or lemma(head) not in OBJECT_CONTROL:
+        return None
+    for c in head.children:
+        if c.dep_ == "obj" and c.i < v.i and c.pos_ in {"PROPN", "NOUN"}:
+            return c
+    return None
+
+
+def _disagrees(v: Token, subj: Token) -> bool:
+    """A plural verb with one singular subject (`… que la Russie n'envahisse … et menacent`)."""
+    vn, sn = v.morph.get("Number"), subj.morph.get("Number")
+    return bool(vn and sn and vn != sn and not subj.conjuncts)
 
 
 def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
@@ -110,6 +165,9 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 return ([ant] if ant is not None else []), None
             if is_pronoun(c):
                 return [], _demonstrative(c) or c.lower_
+            siblings = _sibling_subjects(v, c)
+            if siblings:
+                return [*siblings, c, *conjuncts(c)], None
             if (
                 v.dep_ == "conj"
                 and v.head.pos_ in {"PROPN", "NOUN"}
@@ -117,7 +175,7 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 and any(t.lower_ == "et" for t in v.doc[v.head.i : c.i])
             ):
                 return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb
-            return [*_sibling_subjects(v, c), c, *conjuncts(c)], None
+            return [c, *conjuncts(c)], None
     if depth < 3 and v.dep_ in CLIMB_DEPS and v.head.i != v.i:
         verb_form = v.morph.get("VerbForm", [])
         gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense", [])
@@ -125,7 +183,20 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
             ("Inf" in verb_form or gerund) and not any(c.dep_.startswith("aux") for c in v.children)
         )
         if climbs and not (v.dep_ == "acl" and v.head.pos_ == "NOUN"):
-            return subject_tokens(v.head, depth + 1)
+            controller = _controller(v)
+            if controller is not None:
+                return [controller, *conjuncts(controller)], None
+            found = subject_tokens(v.head, depth + 1)
+            if (
+                v.dep_ == "conj"
+                and len(found[0]) == 1
+                and _disagrees(v, found[0][0])
+                and v.head.dep_ in CLIMB_DEPS | {"ccomp"}
+                and v.head.head.i != v.head.i
+            ):
+                # the conjunct belongs one clause up: its subject agrees with it
+                return subject_tokens(v.head.head, depth + 1)
+            return found
     return [], None
 
 
