@@ -136,7 +136,7 @@ def _controller(v: Token) -> Token | None:
 
 def _disagrees(v: Token, subj: Token) -> bool:
     """A plural verb with one singular subject (`… que la Russie n'envahisse … et menacent`)."""
-    vn, sn = v.morph.get("Number"), subj.morph.get("Number")
+    vn, sn = v.morph.get("Number", []), subj.morph.get("Number", [])
     return bool(vn and sn and vn != sn and not subj.conjuncts)
 
 
