@@ -71,6 +71,8 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
 FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
 # cues whose infinitive says what act is promised (`promet de punir`: a warning)
 PROMISE_CUES = {"promettre", "jurer", "menacer", "annoncer", "s'engager", "engager"}
+# … and those whose promise is a threat when what is promised is a consequence
+THREAT_CUES = {"promettre", "jurer", "menacer"}
 
 
 def _promised_harm(cue: Cue, lex: Lexicon) -> bool:
@@ -104,7 +106,10 @@ def inner_act(
         ):
             hit = lex.match_verb(t)
             if hit and hit[0] != "statement" and not negated(t):
-                return hit[0], t
+                sense = sense_of(t, hit[1], lex)
+                if sense == "none":
+                    continue
+                return sense or hit[0], t
         subj = [c for c in t.children if c.dep_ in {"nsubj", "expl:subj"}]
         subj += [
             g
@@ -147,15 +152,50 @@ def _invitation_type(cue: Cue) -> str | None:
     return None
 
 
-def _sense(cue: Cue, lex: Lexicon) -> str | None:
-    """The act the cue's object gives it (`[senses]`): `revendiquer la prise` is a claim."""
-    table = lex.senses.get(cue.key) or lex.senses.get(lemma(cue.tok))
+# `prévenir` warns people and prevents things: these objects are people
+WARNED_NOUNS = {
+    "population",
+    "habitant",
+    "allié",
+    "pays",
+    "gouvernement",
+    "autorité",
+    "monde",
+    "communauté",
+    "dirigeant",
+    "partenaire",
+    "voisin",
+    "occidental",
+    "européen",
+    "citoyen",
+    "opinion",
+    "public",
+    "président",
+    "ministre",
+    "adversaire",
+    "ennemi",
+}
+
+
+def sense_of(tok: Token, key: str, lex: Lexicon) -> str | None:
+    """The act a cue verb's object gives it (`[senses]`): `revendiquer la prise` claims;
+    `prévenir` a thing (`la dissémination`) prevents it: no speech ("none")."""
+    table = lex.senses.get(key) or lex.senses.get(lemma(tok))
     if not table:
         return None
-    for c in cue.tok.children:
+    for c in tok.children:
         if c.dep_ in {"obj", "nsubj:pass"} and c.pos_ in {"NOUN", "PROPN"}:
-            return table.get(c.lower_) or table.get(lemma(c).lower())
+            found = table.get(c.lower_) or table.get(lemma(c).lower())
+            if found is None and "none" in table.values() and c.pos_ == "NOUN":
+                clause = any(g.dep_ in {"ccomp", "acl:relcl"} for g in tok.children)
+                if lemma(c).lower() not in WARNED_NOUNS and not clause:
+                    return "none"
+            return found
     return None
+
+
+def _sense(cue: Cue, lex: Lexicon) -> str | None:
+    return sense_of(cue.tok, cue.key, lex)
 
 
 def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
@@ -178,7 +218,7 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         if lemma(cue.tok) == "demander" and any(t.text == "?" for t in content):
             return "statement", conf - 0.2  # `lui a demandé : « … ? »` asks a question
     if _promised_harm(cue, lex) or (
-        lemma(cue.tok) in PROMISE_CUES and _content_type(content, lex) == "warning"
+        lemma(cue.tok) in THREAT_CUES and _content_type(content, lex) == "warning"
     ):
         return "warning", conf - 0.1
     if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
