@@ -128,6 +128,12 @@ def has_complement(v: Token, quotes: QuoteIndex) -> bool:
     return bool(quotes.overlapping(sent.start_char, sent.end_char))
 
 
+def _scare_quoted(tok: Token, quotes: QuoteIndex) -> bool:
+    """`l'ONU « exige » l'arrêt`: the cue word itself quoted, no quotation around it."""
+    spans = quotes.overlapping(tok.idx, tok.idx + len(tok.text))
+    return any(e - s <= len(tok.text) + 4 for s, e in spans)
+
+
 def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -> list[Cue]:
     """Reporting verbs among one sentence's candidate tokens, with their raw subjects."""
     cues: list[Cue] = []
@@ -135,7 +141,7 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         misread = lex.misread.get(tok.lower_)
         if tok.pos_ not in {"VERB", "NOUN", "ADJ"} and misread is None:
             continue
-        if quotes.inside(tok.idx):
+        if quotes.inside(tok.idx) and not _scare_quoted(tok, quotes):
             continue
         guess = misread or (lex.verb_misread_as_noun(tok) if tok.pos_ in {"NOUN", "ADJ"} else None)
         if tok.pos_ != "VERB" and guess is None:

@@ -166,12 +166,24 @@ class Extractor:
         text = ctx.text
         quoted = " ".join(text[s:e] for s, e in qs)
         out = []
-        for sp in speakers:
-            targets = (
-                self._rule_targets(ctx, cue, content, sp, type_, resolved, inner)
-                if type_ in TARGETED
-                else []
+        mutual = (
+            cue.key in self.lex.reciprocal
+            or (
+                type_ == "accusation"
+                and any(c.lower_ in {"se", "s'", "s’"} for c in cue.tok.children)
             )
+        ) and len({s.actor for s in speakers}) > 1
+        for sp in speakers:
+            if mutual:
+                # `Kiev et Moscou ont échangé des accusations`: each accuses the others
+                targets = list(dict.fromkeys(s.actor for s in speakers if s.actor != sp.actor))
+                targets = [a for a in targets if a]
+            else:
+                targets = (
+                    self._rule_targets(ctx, cue, content, sp, type_, resolved, inner)
+                    if type_ in TARGETED
+                    else []
+                )
             out.append(
                 Statement(
                     speaker=_without_cue(sp.name, cue),

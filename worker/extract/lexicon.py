@@ -49,6 +49,8 @@ class Lexicon:
     # cue lemma -> head noun of its object -> the act it makes (`revendiquer la prise`: a
     # claim, a statement; `prévenir une escalade`: no speech, "none")
     senses: dict[str, dict[str, str]] = field(default_factory=dict)
+    # cue keys of acts coordinated speakers do to each other (`échanger des accusations`)
+    reciprocal: set[str] = field(default_factory=set)
     _patterns: dict[str, re.Pattern[str]] | None = field(default=None, repr=False, compare=False)
     # word form -> the lexicon's -er verb it may be a misread form of (see verb_misread_as_noun)
     _er_guess: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
@@ -101,6 +103,7 @@ class Lexicon:
             self.modality.setdefault(kind, set()).update(p.lower() for p in phrases)
         self._patterns = None
         self.promised_harm.update(_norm(x) for x in data.get("promised_harm", {}).get("lemmas", []))
+        self.reciprocal.update(data.get("reciprocal", {}).get("cues", []))
         for cue_lemma, acts in data.get("senses", {}).items():
             for act, nouns in acts.items():
                 if act not in TYPES and act != "none":
