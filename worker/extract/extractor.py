@@ -176,8 +176,9 @@ class Extractor:
         for sp in speakers:
             if mutual:
                 # `Kiev et Moscou ont échangé des accusations`: each accuses the others
-                targets = list(dict.fromkeys(s.actor for s in speakers if s.actor != sp.actor))
-                targets = [a for a in targets if a]
+                targets: list[str] = list(
+                    dict.fromkeys(s.actor for s in speakers if s.actor and s.actor != sp.actor)
+                )
             else:
                 targets = (
                     self._rule_targets(ctx, cue, content, sp, type_, resolved, inner)
