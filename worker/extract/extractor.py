@@ -37,6 +37,7 @@ from .quotes import QuoteIndex, find_quotes
 from .speakers import Speaker
 from .targets import (
     TARGETED,
+    actors_in,
     addressee,
     condition_subject,
     content_targets,
@@ -247,8 +248,11 @@ class Extractor:
             if type_ == "warning":
                 targets = condition_subject(ctx, content, exclude)
             targets = targets or content_targets(ctx, content, exclude)
-        if not targets and type_ in {"warning", "offer", "rejection"}:
-            targets = salient_counterpart(ctx, exclude)
+        if not targets and type_ != "demand":
+            # `dénonce une « détention illégale »`, `avertit que …` with no one named in the
+            # act: whom the sentence names, else the other side the text is mostly about
+            targets = actors_in(ctx, list(sent), exclude, adjectives=False)[:1]
+            targets = targets or salient_counterpart(ctx, exclude)
         return targets
 
 
