@@ -84,8 +84,55 @@ def first_group(
             for a in actors_in(ctx, [c], exclude):
                 if a not in group:
                     group.append(a)
+        allies = _their_allies(ctx, m.end if m else t.i + 1, actor)
+        if allies and allies not in group and allies not in exclude:
+            group.append(allies)
         return group
     return []
+
+
+# whose allies `ses alliés` are: NATO's members' allies are NATO, Kiev's are the West
+NATO_MEMBERS = {
+    "USA",
+    "GBR",
+    "FRA",
+    "DEU",
+    "POL",
+    "CAN",
+    "ITA",
+    "ESP",
+    "NLD",
+    "BEL",
+    "NOR",
+    "DNK",
+    "LTU",
+    "LVA",
+    "EST",
+    "ROU",
+    "TUR",
+    "CZE",
+    "SVK",
+    "HUN",
+    "PRT",
+    "GRC",
+    "BGR",
+    "FIN",
+    "SWE",
+}
+
+
+def _their_allies(ctx: DocContext, end: int, actor: str) -> str | None:
+    """`Washington et ses alliés`, `Kiev et ses alliés occidentaux`: the allies' code."""
+    doc = ctx.doc
+    if end + 2 >= len(doc) or doc[end].lower_ != "et":
+        return None
+    if doc[end + 1].lower_ not in {"ses", "leurs", "de"} or lemma(doc[end + 2]) != "allié":
+        return None
+    if end + 3 < len(doc) and lemma(doc[end + 3]) == "occidental":
+        return "WEST"
+    if actor == "UKR":
+        return "WEST"
+    return "NATO" if actor in NATO_MEMBERS else None
 
 
 def _before_de(t: Token) -> bool:
