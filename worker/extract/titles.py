@@ -20,7 +20,9 @@ def title_span(ctx: DocContext) -> Span | None:
     if nl == -1:
         return None
     first = next(iter(ctx.doc.sents), None)
-    if first is None or first.end_char > nl + 1:
+    if first is None:
+        return None
+    if first.start_char + len(text[first.start_char : first.end_char].rstrip()) > nl:
         return None
     return first
 
@@ -33,6 +35,13 @@ def _near_quote_or_colon(ctx: DocContext, start: int, end: int, quotes: QuoteInd
     nxt = doc[end] if end < len(doc) else None
     if nxt is not None and (nxt.text in {":", "«", '"', "“"} or quotes.inside(nxt.idx + 1)):
         return True
+    if nxt is not None and nxt.text == ",":
+        # `Kiril Petkov, premier ministre bulgare : « … »`: the office between name and colon
+        for t in doc[end + 1 : min(end + 9, len(doc))]:
+            if t.text == ":":
+                return True
+            if t.pos_ in {"VERB", "AUX"} or t.is_punct or quotes.inside(t.idx):
+                break
     before = doc[max(0, start - 12) : start]
     return any(t.text == ":" for t in before) and any(t.text in {"»", "”", '"'} for t in before)
 
@@ -100,7 +109,7 @@ def title_statements(
         return []
     qs = quotes.overlapping(start, end)
     if not qs:
-        return []
+        return _name_colon_title(ctx, sent, start, end, existing, lex)
     sp = _speaker_in(ctx, sent, quotes)
     if sp is None:
         nxt = sorted(
@@ -139,5 +148,54 @@ def title_statements(
             cue=":",
             person=sp.person,
             confidence=0.5,
+        )
+    ]
+
+
+def _name_colon_title(
+    ctx: DocContext, sent: Span, start: int, end: int, existing: list[Statement], lex: Lexicon
+) -> list[Statement]:
+    """`Borrel: les pays du G20 ne partagent pas …`: a name and a colon open the title, and
+    the next lines have that person speak; what follows the colon is theirs."""
+    colon = next((t for t in sent[:4] if t.text == ":"), None)
+    if colon is None or colon.i == sent.start:
+        return []
+    head = [t for t in ctx.doc[sent.start : colon.i]]
+    if not all(t.text[:1].isupper() or t.pos_ == "PROPN" for t in head if t.is_alpha):
+        return []
+    last = head[-1].lower_
+    person = next(
+        (
+            s
+            for s in sorted(existing, key=lambda s: s.start)
+            if s.start >= end
+            and s.person
+            and s.speaker
+            and s.speaker.split()[-1].lower() == last
+            and ctx.text[end : s.start].count("\n") <= 3
+        ),
+        None,
+    )
+    if person is None:
+        return []
+    said = list(ctx.doc[colon.i + 1 : sent.end])
+    type_ = _content_type(said, lex) or "statement"
+    exclude: set[str | None] = {person.speaker_actor, None}
+    targets = content_targets(ctx, said, exclude) if type_ in TARGETED else []
+    return [
+        Statement(
+            speaker=person.speaker,
+            speaker_actor=person.speaker_actor,
+            type=type_,
+            targets=tuple(targets),
+            direct=False,
+            background=False,
+            start=start,
+            end=end,
+            sentence=ctx.text[start:end],
+            content=ctx.text[colon.idx + 1 : end].strip(),
+            cue=":",
+            person=True,
+            confidence=0.45,
         )
     ]
