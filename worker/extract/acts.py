@@ -68,6 +68,10 @@ def _content_type(content: list[Token], lex: Lexicon) -> str | None:
     return content_act(content, lex)
 
 
+# what `selon X, …` may report besides a statement: its sentence is mostly the outlet's own
+# account, so blaming words in it are rarely the source's accusation
+SELON_ACTS = {"demand", "warning"}
+
 FIRST_PERSON = {"je", "j'", "j’", "nous", "on"}
 # cues whose infinitive says what act is promised (`promet de punir`: a warning)
 PROMISE_CUES = {"promettre", "jurer", "menacer", "annoncer", "s'engager", "engager"}
@@ -226,7 +230,7 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         if inner is not None:
             return inner[0], conf - 0.1
         refined = _content_type(content, lex)
-        if refined:
+        if refined and (cue.kind != "selon" or refined in SELON_ACTS):
             return refined, conf - 0.15
         if lemma(cue.tok) in lex.assertions and denies(content):
             return "denial", conf - 0.2

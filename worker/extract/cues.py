@@ -185,9 +185,14 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             own = bool(cue.subjects) and cue.subjects[0].head.i == tok.i
             if own and not incise(tok, quotes) and post and post[0].dep_ != "nsubj":
                 post = []
+            postposed = False
             if post and (not cue.subjects or cue.subjects[0].i < tok.i):
                 cue.subjects, cue.pronoun = post, None
-        inverted = bool(cue.pronoun and cue.pronoun.startswith("-"))
+                postposed = True
+        else:
+            postposed = False
+        # `…, a estimé Berlin`: a verb with its subject after it in an incise is speech
+        inverted = postposed or bool(cue.pronoun and cue.pronoun.startswith("-"))
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = inverted_nominal(tok, quotes)
             inverted = bool(cue.subjects)

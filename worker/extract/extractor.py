@@ -311,7 +311,17 @@ def _content(cue: Cue) -> list[Token]:
         colon = None  # `X a déclaré : « … »` keeps its colon after the cue
     start = cue.sent.start if colon is None else colon + 1
     middle = cue.sent.start + (cue.sent.end - cue.sent.start) / 2
-    if v.pos_ not in {"VERB", "NOUN", "ADJ"} and cue.kind == "verb":
+    if cue.kind == "selon":
+        # `Selon le Kremlin, il est temps que …`: the sentence around the source
+        head = v.head
+        if head.dep_ == "ROOT" or head.i == v.i:
+            phrase = {v.i, head.i} | {
+                c.i for c in head.children if c.dep_ in {"det", "amod", "flat:name", "case"}
+            }
+        else:
+            phrase = {t.i for t in head.subtree} | {v.i}
+        toks = [t for t in cue.sent if t.i not in phrase and t.text != ","]
+    elif v.pos_ not in {"VERB", "NOUN", "ADJ"} and cue.kind == "verb":
         # a verb form the model misread (`dément` as ADV) heads nothing: what follows it
         toks = [t for t in v.doc[v.i + 1 : cue.sent.end] if not t.is_punct or t.text in "«»"]
     elif v.dep_ in {"parataxis", "advcl"} or v.i > middle:

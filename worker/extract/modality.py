@@ -192,8 +192,13 @@ def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:
     """One regex for a phrase list, matched on word boundaries (`…` stands for a few words)."""
     alts = []
     for p in sorted({p.lower().replace("’", "'") for p in phrases}, key=len, reverse=True):
-        parts = [re.escape(x.strip()) for x in p.split("…")]
-        alts.append(r"(?:\s\S+){0,4}?\s".join(parts))
+        parts = [x.strip() for x in p.split("…")]
+        alt = re.escape(parts[0])
+        for prev, part in zip(parts, parts[1:], strict=False):
+            # `n'… que si` reads `n'est possible que si`: an elided word runs on
+            gap = r"\S*(?:\s\S+){0,4}?\s" if prev.endswith("'") else r"(?:\s\S+){0,4}?\s"
+            alt += gap + re.escape(part)
+        alts.append(alt)
     if not alts:
         return re.compile(r"(?!x)x")
     return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")

@@ -104,6 +104,22 @@ def _sibling_subjects(v: Token, c: Token) -> list[Token]:
     return out
 
 
+def _after_title_colon(v: Token, c: Token) -> Token | None:
+    """`Crise dans le Nord : la Norvège … demandent`: a rubric before a colon is no subject;
+    the nominal that opens the clause after the colon is."""
+    doc = v.doc
+    colon = next((t for t in doc[c.i + 1 : v.i] if t.text == ":"), None)
+    if colon is None or c.dep_ != "nsubj":
+        return None
+    i = colon.i + 1
+    while i < v.i and doc[i].dep_ == "det":
+        i += 1
+    n = doc[i]
+    if i < v.i and n.pos_ in {"PROPN", "NOUN"}:
+        return n
+    return None
+
+
 # `a poussé Helsinki à demander`: the object of these verbs is who does the infinitive
 OBJECT_CONTROL = {
     "pousser",
@@ -165,6 +181,9 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
                 return ([ant] if ant is not None else []), None
             if is_pronoun(c):
                 return [], _demonstrative(c) or c.lower_
+            after_colon = _after_title_colon(v, c)
+            if after_colon is not None:
+                return [after_colon, *conjuncts(after_colon)], None
             siblings = _sibling_subjects(v, c)
             if siblings:
                 return [*siblings, c, *conjuncts(c)], None

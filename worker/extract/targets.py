@@ -60,8 +60,8 @@ def actors_in(
                 continue
             seen_mentions.add(m.start)
             head = ctx.doc[m.start : m.end].root
-            if _is_locative(head):
-                continue
+            if m.person is None and _is_locative(head):
+                continue  # `à Berlin` is a place, `à Vladimir Poutine` a person
         elif not adjectives:
             continue
         out.append(actor)
@@ -230,14 +230,11 @@ def demand_targets(
     other_cues: frozenset[int] = frozenset(),
 ) -> list[str]:
     """Who must act: the subject of the demanded clause, else the owner of what is demanded."""
-    inside = {t.i for t in content}
-    for t in cue.subtree:
-        if (
-            t.dep_ in {"nsubj", "nsubj:pass"}
-            and t.head.i != cue.i
-            and t.i in inside
-            and t.head.i not in other_cues
-        ):
+    # the demanded clause is under the cue, or around it for `selon` (which heads nothing)
+    under = {t.i for t in cue.subtree}
+    scope = content if len(under) == 1 else [t for t in content if t.i in under]
+    for t in scope:
+        if t.dep_ in {"nsubj", "nsubj:pass"} and t.head.i != cue.i and t.head.i not in other_cues:
             found = first_group(ctx, list(t.subtree), exclude, dative=True)
             if found:
                 return found
@@ -249,6 +246,13 @@ def demand_targets(
             if found:
                 return found
     for c in cue.children:
+        if c.dep_ == "obj":
+            for g in c.children:
+                # `réclamer une enquête à la Russie`: the addressee hangs on what is asked
+                if g.dep_ in {"nmod", "obl"} and g.i > c.i and _dative(g):
+                    found = first_group(ctx, list(g.subtree), exclude, dative=True)
+                    if found:
+                        return found
         if c.dep_ in {"obj", "obl:arg"} or (
             c.dep_ == "obl:mod" and c.pos_ == "NOUN" and not _is_locative(c)
         ):
@@ -266,6 +270,14 @@ def demand_targets(
             if found:
                 return found
     return []
+
+
+def _dative(t: Token) -> bool:
+    """`à la Russie`, `aux Occidentaux`: an `à` complement."""
+    return any(
+        g.dep_ == "case" and g.lower_ in {"à", "au", "aux"} and not list(g.children)
+        for g in t.children
+    )
 
 
 # joining: what is asked is to be let in, so the one who admits must act

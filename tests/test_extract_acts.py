@@ -1,0 +1,137 @@
+"""The act of a statement read from what is said, not from the reporting verb alone.
+
+Sentences written for these tests, one construction each: a neutral cue that reports a demand
+or a warning, a lemma with several senses, promises that threaten, acts done to each other."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from worker.extract import Extractor, load_model  # noqa: E402
+from worker.extract.lexicon import load_lexicon  # noqa: E402
+
+NB = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor(load_model())
+
+
+def acts(ex: Extractor, text: str) -> list[tuple[str | None, str, tuple[str, ...]]]:
+    return [(s.speaker_actor, s.type, s.targets) for s in ex.extract(text)]
+
+
+# --- a neutral cue reports a demand --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le Kremlin a déclaré que l'Otan devait retirer ses troupes de Roumanie.",
+        "« Il faut que Moscou retire ses soldats », a affirmé le chef de l'Otan.",
+        "Selon le Kremlin, il est temps que l'Otan renonce à s'étendre vers l'est.",
+        "Une désescalade n'est possible que si la Russie retire ses troupes, a estimé Berlin.",
+        "« Retirez vos troupes », a dit Jens Stoltenberg à la Russie.",
+    ],
+)
+def test_a_neutral_cue_that_reports_an_obligation_is_a_demand(ex, text):
+    assert [t for _, t, _ in acts(ex, text)] == ["demand"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "« La Russie paiera le prix fort si elle attaque », a déclaré Joe Biden.",
+        "« Nous ne resterons pas les bras croisés », a affirmé le Kremlin à propos de l'Otan.",
+        "« Moscou devra rendre des comptes », a dit le secrétaire général de l'Otan.",
+    ],
+)
+def test_a_neutral_cue_that_reports_a_cost_is_a_warning(ex, text):
+    assert [t for _, t, _ in acts(ex, text)] == ["warning"]
+
+
+def test_a_condition_needs_its_negation(ex):
+    feared = acts(ex, "Les experts ont estimé que si les prix montent, les ménages souffriront.")
+    assert all(t != "demand" for _, t, _ in feared)
+
+
+def test_a_plain_assessment_stays_a_statement(ex):
+    text = "Le Kremlin a déclaré que les pourparlers avec l'Otan se poursuivraient mardi."
+    assert [t for _, t, _ in acts(ex, text)] == ["statement"]
+
+
+# --- one lemma, several senses -------------------------------------------------------------
+
+
+def test_claiming_a_capture_is_a_statement_claiming_rights_a_demand(ex):
+    claim = acts(ex, "Moscou revendique la prise de la ville de Koupiansk.")
+    rights = acts(ex, "Les mineurs grévistes revendiquent des droits nouveaux.")
+    assert [t for _, t, _ in claim] == ["statement"]
+    assert [t for _, t, _ in rights] == ["demand"]
+
+
+def test_ordering_ones_own_withdrawal_is_no_demand(ex):
+    sts = acts(ex, "Vladimir Poutine a ordonné le retrait de ses troupes de la frontière.")
+    assert all(t != "demand" for _, t, _ in sts)
+
+
+def test_preventing_a_thing_is_no_speech_but_warning_someone_is(ex):
+    assert acts(ex, "L'Otan veut prévenir une escalade en mer Baltique.") == []
+    warned = acts(ex, "Le Kremlin a prévenu que l'Otan paierait ses livraisons d'armes.")
+    assert [t for _, t, _ in warned] == ["warning"]
+    inner = acts(ex, "Les alliés de l'Otan se sont engagés à prévenir la dissémination d'armes.")
+    assert all(t != "warning" for _, t, _ in inner)
+
+
+def test_senses_are_data_a_user_extends(tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[senses."réclamer"]\nstatement = ["paternité"]\n', encoding="utf-8")
+    lex = load_lexicon([extra])
+    assert lex.senses["réclamer"]["paternité"] == "statement"
+    assert lex.senses["revendiquer"]["prise"] == "statement"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[senses."réclamer"]\nthreat = ["prise"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="threat"):
+        load_lexicon([bad])
+
+
+# --- promises that threaten --------------------------------------------------------------
+
+
+def test_promising_to_call_to_account_is_a_warning(ex):
+    sts = acts(ex, f"Le G7 a promis de «{NB}demander des comptes{NB}» à Vladimir Poutine.")
+    assert sts == [("G7", "warning", ("RUS",))]
+
+
+def test_promising_help_stays_an_offer(ex):
+    sts = acts(ex, "Joe Biden a promis d'envoyer des vivres et des médicaments à l'Ukraine.")
+    assert [t for _, t, _ in sts] == ["offer"]
+
+
+# --- acts done to each other and quoted cue words ----------------------------------------
+
+
+def test_mutual_accusations_target_each_other(ex):
+    sts = acts(ex, "Kiev et Moscou s'accusent mutuellement de bombarder la centrale.")
+    assert sorted(sts) == [("RUS", "accusation", ("UKR",)), ("UKR", "accusation", ("RUS",))]
+    shifted = acts(ex, "Pénurie de gaz : les Occidentaux et Moscou se renvoient la responsabilité")
+    assert sorted(shifted) == [
+        ("RUS", "accusation", ("WEST",)),
+        ("WEST", "accusation", ("RUS",)),
+    ]
+
+
+def test_a_quoted_cue_word_is_still_the_cue(ex):
+    sts = acts(ex, f"L'Otan «{NB}exige{NB}» le retrait des troupes russes.")
+    assert [(a, t) for a, t, _ in sts] == [("NATO", "demand")]
+
+
+def test_wishing_that_someone_acts_is_a_demand(ex):
+    sts = acts(ex, "Le président américain souhaite que Moscou libère les prisonniers.")
+    assert sts == [("USA", "demand", ("RUS",))]

@@ -1,0 +1,99 @@
+"""Who speaks and who is addressed: coordinated and controlled subjects, the one who must
+act on a demand, allies, and titles. Sentences written for these tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from worker.extract import Extractor, load_model  # noqa: E402
+
+NB = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor(load_model())
+
+
+def acts(ex: Extractor, text: str) -> list[tuple[str | None, str, tuple[str, ...]]]:
+    return sorted((s.speaker_actor or "", s.type, s.targets) for s in ex.extract(text))
+
+
+# --- speakers ----------------------------------------------------------------------------
+
+
+def test_both_states_of_a_coordinated_subject_in_a_title_speak(ex):
+    sts = acts(ex, "Crise dans le Nord : la Norvège et le Danemark demandent à rejoindre l'Otan")
+    assert sts == [("DNK", "demand", ("NATO",)), ("NOR", "demand", ("NATO",))]
+
+
+def test_the_object_of_a_causing_verb_is_who_asks(ex):
+    text = "La menace russe a poussé Stockholm à demander son adhésion à l'Otan."
+    assert acts(ex, text) == [("SWE", "demand", ("NATO",))]
+
+
+def test_a_plural_conjunct_belongs_to_the_plural_subject(ex):
+    text = (
+        "Les Occidentaux redoutent que la Russie attaque la Moldavie et menacent Moscou "
+        f"de «{NB}sanctions massives{NB}»."
+    )
+    assert acts(ex, text) == [("WEST", "warning", ("RUS",))]
+
+
+def test_an_organ_of_an_organisation_speaks_for_it(ex):
+    text = "Le Conseil des droits de l'homme de l'ONU réclame une enquête à la Russie."
+    assert acts(ex, text) == [("UN", "demand", ("RUS",))]
+
+
+# --- whom a demand addresses -------------------------------------------------------------
+
+
+def test_a_request_for_help_addresses_the_helper(ex):
+    text = "Le gouverneur de la région a demandé l'aide de Moscou pour évacuer les habitants."
+    assert [t for _, _, t in acts(ex, text)] == [("RUS",)]
+
+
+def test_a_demand_for_something_from_someone_addresses_them(ex):
+    text = "L'Assemblée générale de l'ONU réclame à nouveau un retrait de la Russie."
+    assert acts(ex, text) == [("UN", "demand", ("RUS",))]
+
+
+# --- allies and the accused --------------------------------------------------------------
+
+
+def test_their_allies_are_nato_after_a_member_and_the_west_after_kiev(ex):
+    nato = acts(ex, "Le Kremlin accuse Londres et ses alliés de préparer une provocation.")
+    assert nato == [("RUS", "accusation", ("GBR", "NATO"))]
+    west = acts(ex, "Moscou a accusé Kiev et ses alliés occidentaux de saboter les pourparlers.")
+    assert west == [("RUS", "accusation", ("UKR", "WEST"))]
+
+
+def test_a_denounced_act_aims_at_whom_the_sentence_names(ex):
+    text = f"Kiev dénonce une «{NB}mascarade{NB}», au lendemain du verdict d'un tribunal de Moscou."
+    assert acts(ex, text) == [("UKR", "accusation", ("RUS",))]
+
+
+# --- titles ------------------------------------------------------------------------------
+
+
+def test_a_title_with_name_office_and_colon_is_a_quotation_of_that_person(ex):
+    text = (
+        f"Petteri Orpo, premier ministre finlandais{NB}: «{NB}Nous ne céderons pas au "
+        f"chantage{NB}»\nLe chef du gouvernement a répondu aux menaces de Moscou."
+    )
+    sts = [s for s in ex.extract(text) if s.cue == ":"]
+    assert [(s.speaker, s.speaker_actor) for s in sts] == [("Petteri Orpo", "FIN")]
+
+
+def test_a_name_and_colon_title_is_said_by_the_person_the_next_lines_name(ex):
+    text = (
+        "Kallas: l'Union ne reconnaîtra jamais l'annexion de la Crimée\n\n"
+        "Kaja Kallas a déclaré jeudi que l'Union restait unie face à la Russie."
+    )
+    sts = [s for s in ex.extract(text) if s.cue == ":"]
+    assert [(s.speaker, s.type) for s in sts] == [("Kaja Kallas", "rejection")]
