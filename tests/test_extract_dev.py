@@ -110,15 +110,15 @@ def test_founding_dispatch_in_full(ex, gold, scorer):
 
 
 def test_dev_scores_do_not_regress(result):
-    """Floors a little under what this version measures (see the report)."""
+    """Floors a little under what this version measures on the first dev set."""
     got = _flat(result)
     floors = {
-        "detection_f1": 0.85,
-        "speaker_accuracy": 0.89,
+        "detection_f1": 0.87,
+        "speaker_accuracy": 0.90,
         "speaker_actor_accuracy": 0.91,
-        "type_accuracy": 0.81,
-        "target_f1": 0.72,
-        "mission_f1": 0.83,
+        "type_accuracy": 0.82,
+        "target_f1": 0.70,
+        "mission_f1": 0.82,
     }
     low = {k: round(v, 3) for k, v in got.items() if v < floors[k]}
     assert not low, f"below floor: {low} (all: {got})"
@@ -133,3 +133,58 @@ def test_dev_targets(result, name, request):
             pytest.mark.xfail(reason=f"{name} {value:.3f} < {TARGETS[name]}", strict=False)
         )
     assert value >= TARGETS[name]
+
+
+# --- both dev sets, in the two halves the extractor was developed and checked on ----------
+
+GOLD2 = SHARED / "data" / "dev2" / "statements.jsonl"
+# the halves: ids sorted, shuffled with this seed, the first 337 are the development half
+HALF_SEED, HALF_SIZE = 20261202, 337
+# what each half must reach (issue 14) ...
+HALF_TARGETS = {"detection_f1": 0.85, "mission_f1": 0.80, "target_f1": 0.70}
+# ... and floors a little under what this version measures, against regressions
+HALF_FLOORS = {
+    "development": {"detection_f1": 0.83, "mission_f1": 0.77, "target_f1": 0.63},
+    "check": {"detection_f1": 0.78, "mission_f1": 0.64, "target_f1": 0.61},
+}
+
+
+@pytest.fixture(scope="module")
+def halves(ex, scorer) -> dict[str, dict]:
+    """Scores of the development half and the check half of dev + dev2."""
+    if not GOLD2.exists():
+        pytest.skip("../shared dev2 data not present")
+    import random
+
+    docs = {**scorer.load(GOLD), **scorer.load(GOLD2)}
+    ids = sorted(docs)
+    random.Random(HALF_SEED).shuffle(ids)
+    inp = io.StringIO(
+        "".join(
+            json.dumps({"id": k, "text": docs[k]["text"]}, ensure_ascii=False) + "\n" for k in ids
+        )
+    )
+    out = io.StringIO()
+    run_jsonl(inp, out, ex)
+    preds = {str(r["id"]): r for r in map(json.loads, out.getvalue().splitlines())}
+    parts = {"development": ids[:HALF_SIZE], "check": ids[HALF_SIZE:]}
+    return {name: scorer.score({k: docs[k] for k in part}, preds) for name, part in parts.items()}
+
+
+@pytest.mark.parametrize("half", ["development", "check"])
+def test_half_scores_do_not_regress(halves, half):
+    got = _flat(halves[half])
+    low = {k: round(got[k], 3) for k, v in HALF_FLOORS[half].items() if got[k] < v}
+    assert not low, f"{half} half below floor: {low} (all: {got})"
+
+
+@pytest.mark.parametrize("half", ["development", "check"])
+@pytest.mark.parametrize("name", sorted(HALF_TARGETS))
+def test_half_targets(halves, half, name, request):
+    """Issue 14's targets on each half; those not reached are reported as xfail."""
+    value = _flat(halves[half])[name]
+    if value < HALF_TARGETS[name]:
+        request.applymarker(
+            pytest.mark.xfail(reason=f"{half} {name} {value:.3f} < {HALF_TARGETS[name]}")
+        )
+    assert value >= HALF_TARGETS[name]

@@ -97,3 +97,24 @@ def test_a_name_and_colon_title_is_said_by_the_person_the_next_lines_name(ex):
     )
     sts = [s for s in ex.extract(text) if s.cue == ":"]
     assert [(s.speaker, s.type) for s in sts] == [("Kaja Kallas", "rejection")]
+
+
+# --- speech nouns and plural pronouns ----------------------------------------------------
+
+
+def test_a_speech_noun_with_its_content_has_an_author(ex):
+    adj = ex.extract(
+        f"Kiev conteste l'affirmation russe selon laquelle le pont serait «{NB}neutre{NB}»."
+    )
+    assert ("Russie", "RUS") in [(s.speaker, s.speaker_actor) for s in adj]
+    de = ex.extract("La déclaration de Joe Biden selon laquelle l'aide sera votée a surpris.")
+    assert [(s.speaker, s.cue) for s in de] == [("Joe Biden", "déclaration")]
+    assert ex.extract("La déclaration de guerre a surpris les diplomates.") == []
+
+
+def test_a_plural_pronoun_after_coordinated_speakers_is_both_of_them(ex):
+    text = (
+        "Sergueï Lavrov et Antony Blinken se sont parlé jeudi à Genève. "
+        f"«{NB}Un dialogue raisonnable est nécessaire{NB}», ont-ils souligné."
+    )
+    assert sorted(s.speaker_actor for s in ex.extract(text)) == ["RUS", "USA"]

@@ -76,6 +76,9 @@ class ActorKB:
     people: dict[str, Person] = field(default_factory=dict)
     by_last: dict[str, Person] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
+    # code -> the first name written for it (`RUS` -> `Russie`), to name a speaker the text
+    # gives only as an adjective (`l'affirmation russe`)
+    display: dict[str, str] = field(default_factory=dict)
     matcher: PhraseMatcher | None = None
     _office_cache: dict[str, list[tuple[int, str, str]]] | None = None
 
@@ -84,6 +87,7 @@ class ActorKB:
         for k, v in data.get("names", {}).items():
             self.names[fold(k)] = v
             self.surfaces[k.lower()] = "N:" + fold(k)
+            self.display.setdefault(v, k)
         for k, v in data.get("nationalities", {}).items():
             self.nationalities[fold(k)] = v
         for k, v in data.get("offices", {}).items():

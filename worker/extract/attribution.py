@@ -6,7 +6,7 @@ from spacy.tokens import Span, Token
 
 from .cues import SELON, Cue, agent_of
 from .lexicon import Lexicon
-from .pipeline import lemma
+from .pipeline import lemma, sent_of
 from .quotes import QuoteIndex
 
 DOC_NOUNS = {
@@ -97,9 +97,23 @@ def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
                 and c.pos_ in {"PROPN", "NOUN"}
                 and c.i > tok.i
                 and any(g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children)
-                and type_ != "statement"
+                and (type_ != "statement" or _reports(tok, quotes))
             ):
                 author = author or c
+            elif (
+                c.dep_ == "amod" and c.pos_ == "ADJ" and c.i == tok.i + 1 and _reports(tok, quotes)
+            ):
+                author = author or c  # `l'affirmation russe selon laquelle …`
         if author is not None:
             cues.append(Cue(tok, lemma(tok), type_, "noun", sent, tok.i, subjects=[author]))
     return cues
+
+
+def _reports(noun: Token, quotes: QuoteIndex) -> bool:
+    """The noun comes with what was said: `selon laquelle …`, a colon or a quotation after it
+    (`la déclaration de guerre` says nothing; `la déclaration de X selon laquelle …` does)."""
+    doc = noun.doc
+    after = doc[noun.i + 1 : min(noun.i + 8, sent_of(noun).end)]
+    if any(t.lower_ in {"laquelle", "lesquelles", "lequel", "lesquels"} for t in after[:6]):
+        return any(t.lower_ == "selon" for t in after)
+    return any(t.text == ":" or quotes.inside(t.idx) or t.text in {"«", '"', "“"} for t in after)

@@ -52,6 +52,12 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
                     if t.lower_.startswith(("celui", "celle"))
                 ]
                 sp = last_person_before(ctx, pron[-1] if pron else c.tok.i)
+            elif c.pronoun is not None and (group := _coordinated_before(ctx, c, out, history)):
+                # `Lavrov et son homologue se sont vus. « … », ont-ils souligné`: both of them
+                out.append((c, group))
+                history.extend(group)
+                positions.extend([c.tok.i] * len(group))
+                continue
             elif c.pronoun is not None:
                 sp = resolve_pronoun(c.pronoun, history, later)
                 since = max(
@@ -73,6 +79,31 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
         history.extend(sps)
         positions.extend([c.tok.i] * len(sps))
     return out
+
+
+def _coordinated_before(
+    ctx: DocContext, c: Cue, out: list[tuple[Cue, list[Speaker]]], history: list[Speaker]
+) -> list[Speaker]:
+    """A plural pronoun after two coordinated speakers, or a subject `X et Y`, in this
+    sentence or the one before: all of them."""
+    assert c.pronoun is not None
+    if not SUBJ_PRONOUNS.get(c.pronoun.lower(), ("", False))[1]:
+        return []
+    since = _prev_sent(c.tok)
+    if out and len(out[-1][1]) >= 2 and sent_of(out[-1][0].tok).start >= since:
+        return list(out[-1][1])
+    last, quoted = None, False
+    for t in ctx.doc[since : c.tok.i]:
+        if t.text in {"«", "“"} or (t.text == '"' and not quoted):
+            quoted = True
+        elif t.text in {"»", "”"} or (t.text == '"' and quoted):
+            quoted = False
+        elif not quoted and t.dep_ == "nsubj" and t.pos_ in {"NOUN", "PROPN"}:
+            last = t
+    if last is None or not last.conjuncts:
+        return []
+    group = [sp for h in [last, *last.conjuncts] if (sp := resolve_np(ctx, h, history)) is not None]
+    return group if len(group) >= 2 else []
 
 
 def _speakers_of(ctx: DocContext, head: Token) -> list[Speaker]:

@@ -126,6 +126,14 @@ def resolve_np(
     ctx: DocContext, head: Token, history: list[Speaker] | None = None
 ) -> Speaker | None:
     """Resolve a nominal subject to a speaker, or None when it cannot speak."""
+    if head.pos_ == "ADJ":
+        # `l'affirmation russe`, `les accusations occidentales`: the adjective's actor
+        actor = ctx.kb.nationality(lemma(head))
+        return (
+            Speaker(ctx.kb.display.get(actor, head.text), actor, False, "", False)
+            if actor
+            else None
+        )
     toks = np_tokens(head)
     gender = (
         "f"
