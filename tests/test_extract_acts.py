@@ -135,3 +135,18 @@ def test_a_quoted_cue_word_is_still_the_cue(ex):
 def test_wishing_that_someone_acts_is_a_demand(ex):
     sts = acts(ex, "Le président américain souhaite que Moscou libère les prisonniers.")
     assert sts == [("USA", "demand", ("RUS",))]
+
+
+# --- acts carried by nouns and locutions --------------------------------------------------
+
+
+def test_a_warning_carried_by_a_noun(ex):
+    verb = acts(ex, "Moscou a adressé une mise en garde sévère à Riga.")
+    assert verb == [("RUS", "warning", ("LVA",))]
+    noun = acts(ex, "Une mise en garde sévère adressée à Riga par Moscou a surpris les Baltes.")
+    assert noun == [("RUS", "warning", ("LVA",))]
+
+
+def test_reminding_someone_of_their_obligations_is_a_demand(ex):
+    sts = acts(ex, "Le chef de l'ONU a rappelé aux belligérants leurs obligations.")
+    assert [(a, t) for a, t, _ in sts] == [("UN", "demand")]

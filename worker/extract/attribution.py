@@ -88,6 +88,8 @@ def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         author = None
         for c in tok.children:
             if c.dep_ in {"acl", "xcomp"} and "Part" in c.morph.get("VerbForm", []):
+                if "Pres" in c.morph.get("Tense", []):
+                    continue  # `l'appel insistant de l'ONU`: a modifier, not a cue
                 if lex.match_verb(c) is not None:
                     author = None  # the participle is a cue of its own
                     break

@@ -150,7 +150,8 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         if hit is None:
             continue
         type_, key, last = hit
-        weak = lex.is_weak(key) or lex.is_weak(lemma(tok))
+        # a locution is as strong as the lexicon says (`rappeler … leurs obligations`)
+        weak = lex.is_weak(key) or (" " not in key and lex.is_weak(lemma(tok)))
         cue = Cue(tok, key, type_, "verb", sent, last, weak=weak)
         if lemma(tok) == "appeler" and not any(
             t.lower_ in {"à", "au", "aux"} for t in tok.doc[tok.i + 1 : tok.i + 8]

@@ -221,8 +221,19 @@ class Lexicon:
         return _norm(key) in self.weak
 
     def noun_type(self, tok: Token) -> str | None:
-        """Type of a speech-act noun (`demande`, `menace`, ...), if it is one."""
-        return self.nouns.get(lemma_of(tok).lower()) or self.nouns.get(tok.lower_)
+        """Type of a speech-act noun (`demande`, `menace`, `mise en garde`), if it is one."""
+        found = self.nouns.get(lemma_of(tok).lower()) or self.nouns.get(tok.lower_)
+        if found:
+            return found
+        doc = tok.doc
+        for noun, type_ in self.nouns.items():
+            words = noun.split()
+            if len(words) < 2 or words[0].rstrip("s") != tok.lower_.rstrip("s"):
+                continue
+            rest = doc[tok.i + 1 : tok.i + len(words)]
+            if [t.lower_ for t in rest] == words[1:]:
+                return type_
+        return None
 
     def surface_stems(self) -> set[str]:
         """Word beginnings for the prefilter: verb stems, locution words, speech nouns."""
