@@ -150,3 +150,30 @@ def test_a_warning_carried_by_a_noun(ex):
 def test_reminding_someone_of_their_obligations_is_a_demand(ex):
     sts = acts(ex, "Le chef de l'ONU a rappelé aux belligérants leurs obligations.")
     assert [(a, t) for a, t, _ in sts] == [("UN", "demand")]
+
+
+# --- content: what was said, whole -------------------------------------------------------
+
+
+def test_content_is_the_whole_complement_with_its_quotations(ex):
+    (st,) = ex.extract(f"Le Kremlin a menacé de «{NB}frapper Kiev{NB}» si l'Ukraine attaquait.")
+    assert st.content == f"de «{NB}frapper Kiev{NB}» si l'Ukraine attaquait"
+    (st,) = ex.extract("Lavrov a déclaré que la Russie était prête à discuter avec l'Otan.")
+    assert st.content == "que la Russie était prête à discuter avec l'Otan"
+
+
+def test_content_after_a_quotation_is_the_quotation(ex):
+    (st,) = ex.extract(
+        f"«{NB}Nous sommes prêts{NB}», a déclaré Sergueï Lavrov lors d'un point presse."
+    )
+    assert st.content == f"«{NB}Nous sommes prêts{NB}»"
+
+
+def test_coordinated_cues_keep_their_own_complements(ex):
+    sts = ex.extract(
+        f"Le G7 a dénoncé «{NB}le soutien{NB}» de Minsk et promis de «{NB}demander des "
+        f"comptes{NB}» à Vladimir Poutine."
+    )
+    promise = next(s for s in sts if s.cue == "promis")
+    assert promise.content == f"de «{NB}demander des comptes{NB}» à Vladimir Poutine"
+    assert (promise.type, promise.targets) == ("warning", ("RUS",))

@@ -197,7 +197,7 @@ class Extractor:
                     start=start,
                     end=end,
                     sentence=text[sent.start_char : sent.end_char].strip(),
-                    content=quoted or _content_text(content, cue.tok),
+                    content=_content_field(text, content, cue.tok, qs) or quoted,
                     cue=text[cue.tok.idx : ctx.doc[cue.last].idx + len(ctx.doc[cue.last])],
                     person=sp.person,
                     confidence=round(conf, 2),
@@ -256,6 +256,35 @@ class Extractor:
         return targets
 
 
+QUOTE_CLOSERS = {"»", "”", '"'}
+QUOTE_OPENERS = {"«", "“", '"'}
+
+
+def _content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[int, int]]) -> str:
+    """What was said, whole: the quotation when the cue comes after it (`« … », a-t-il dit`),
+    else the cue's complement as one stretch of text, quotations inside it included
+    (`a menacé de « frapper Moskva »` keeps the threat, not just `« Moskva »`)."""
+    if qs and all(e <= cue.idx for _, e in qs):
+        return " ".join(text[s:e] for s, e in qs)[:500]
+    toks = sorted((t for t in content if not t.is_space and t.i != cue.i), key=lambda t: t.i)
+    after = [t for t in toks if t.i > cue.i]
+    if len(after) * 2 >= len(toks):
+        toks = after
+    while toks and toks[-1].is_punct and toks[-1].text not in QUOTE_CLOSERS:
+        toks.pop()
+    while toks and toks[0].is_punct and toks[0].text not in QUOTE_OPENERS:
+        toks.pop(0)
+    if not toks:
+        return ""
+    start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    for s, e in qs:
+        if start <= s < end:
+            end = max(end, e)  # a quotation begun in the complement runs to its end
+    if any(s < start or e > end for s, e in qs if s >= cue.idx):
+        return _content_text(content, cue)  # quotations outside it: the words reported
+    return text[start:end].strip(" ,;:\n\t")[:500]
+
+
 def _content_text(content: list[Token], cue: Token) -> str:
     """What was said, as the text wrote it: contiguous runs of the reported words, with gaps
     shown as an ellipsis; when the words follow the cue, those before it (auxiliaries,
@@ -302,7 +331,10 @@ def _content(cue: Cue) -> list[Token]:
         for c in v.children
         if c.dep_ in {"conj", "parataxis"}
         and c.i > v.i
-        and any(g.dep_ in {"nsubj", "expl:subj"} for g in c.children)
+        and (
+            any(g.dep_ in {"nsubj", "expl:subj"} for g in c.children)
+            or (c.dep_ == "conj" and c.pos_ == "VERB")  # `a dénoncé … et promis de …`
+        )
         for t in c.subtree
     }
     # a rubric before a title colon (`Sanctions contre la Russie : X …`) is not what was said
@@ -324,6 +356,15 @@ def _content(cue: Cue) -> list[Token]:
     elif v.pos_ not in {"VERB", "NOUN", "ADJ"} and cue.kind == "verb":
         # a verb form the model misread (`dément` as ADV) heads nothing: what follows it
         toks = [t for t in v.doc[v.i + 1 : cue.sent.end] if not t.is_punct or t.text in "«»"]
+    elif (
+        v.dep_ == "conj"
+        and v.pos_ == "VERB"
+        and v.head.pos_ == "VERB"
+        and any(c.dep_ == "cc" for c in v.children)
+        and any(c.dep_ in {"xcomp", "ccomp"} for c in v.children)
+    ):
+        # `a dénoncé … et promis de …`: the coordinated cue's own complements
+        toks = [t for t in v.subtree if t.i not in subj and t.i != v.i]
     elif v.dep_ in {"parataxis", "advcl"} or v.i > middle:
         toks = [t for t in cue.sent if t.i not in subj and t.i not in skip]
     else:
