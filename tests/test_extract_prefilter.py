@@ -37,6 +37,12 @@ def pf() -> Prefilter:
         "Moscou dénonce une provocation.",  # strong verb, present tense
         "Otan : « Nous restons unis »\nUne réunion s'est tenue hier.",  # named, colon-framed
         "Lucie Varenne : « Il faut rouvrir le dialogue »\nL'historienne publie un essai.",  # a name
+        "La déclaration de la Norvège selon laquelle le port restera ouvert rassure.",  # said
+        "Les propos tenus par la ministre ont surpris.",  # a speech noun with its agent
+        "La chancelière assume de poursuivre le dialogue.",  # weak verb + infinitive
+        "Les autorités recommandent d'abandonner ce logiciel.",
+        "Dans une tribune au « Monde », deux historiens décryptent la crise.",  # a quoting sentence
+        "« Nous tiendrons », a-t-il déclaré.",  # the auxiliary before an inverted pronoun
     ],
 )
 def test_prefilter_keeps(pf, text):
@@ -69,6 +75,8 @@ def test_prefilter_finds_a_locution_whatever_its_accents_case_and_apostrophe(pf,
         "Depuis l'annonce, les prix montent.",  # `l'annonce` after a preposition: a noun
         "La ministre estime le coût à trois millions.",  # weak verb, no clause
         "Un été pluvieux : « Quelle saison ! »\nLes campings sont vides.",  # nobody named
+        "La déclaration de guerre surprend les historiens.",  # a speech noun, nothing said
+        "La ministre estime le coût du premier dossier.",  # -er words that are no infinitive
     ],
 )
 def test_prefilter_skips(pf, text):

@@ -195,6 +195,23 @@ AFTER_QUOTE = frozenset(("»", '"', "”", ","))
 
 
 WORD = re.compile(r"[\w’'-]+")
+QUOTE_MARKS = frozenset(("«", "»", '"', "“", "”"))
+INF_MARKS = frozenset(("de", "d'", "à", "a"))
+# frequent words in -er, -ir, -re, -oir that are no infinitive
+_NOT_INFINITIVES = (
+    "premier dernier hier cher fier entier quartier dossier papier janvier fevrier metier "
+    "danger etranger leger hiver cancer mer fer soir noir avenir desir plaisir loisir "
+    "guerre contre notre votre autre entre libre ordre nombre centre titre lettre membre "
+    "pire histoire victoire memoire territoire frontiere miroir espoir"
+)
+NOT_INFINITIVES = frozenset(_NOT_INFINITIVES.split())
+
+
+def _infinitive(w: str) -> bool:
+    """A word that reads as an infinitive (`continuer`, `avoir`, `abandonner`)."""
+    if w in {"avoir", "etre", "faire", "dire", "pouvoir", "vouloir", "devoir", "savoir"}:
+        return True
+    return len(w) > 4 and w.endswith(("er", "ir", "re", "oir")) and w not in NOT_INFINITIVES
 
 
 def _name_before_colon(title: str) -> bool:
@@ -289,11 +306,12 @@ class Prefilter:
                 for form in conjugations(loc.head):
                     self._locutions.setdefault(form, set()).add(fold(loc.rest[-1]))
         self._nouns: set[str] = set()
+        # `un discours`, `un communiqué` carry no act without a cue verb, unless what was said
+        # follows (`la déclaration de X selon laquelle …`) or a participle gives the author
+        self._said_nouns: set[str] = set()
         for noun, type_ in lex.nouns.items():
-            if type_ == "statement":
-                continue  # `un discours`, `un communiqué` carry no act without a cue verb
             n = fold(noun)
-            self._nouns |= {n, n + "s"}
+            (self._said_nouns if type_ == "statement" else self._nouns).update({n, n + "s"})
         single = {w for w in EXTRA if re.fullmatch(r"\w+", w)}
         self._words = single
         self._verbs = strong - weak
@@ -322,6 +340,8 @@ class Prefilter:
             if w in self._words:
                 return w
             if w in self._nouns and self._authored(toks, i):
+                return w
+            if w in self._said_nouns and (self._agent_after(toks, i) or self._says(toks, i)):
                 return w
             verb = w in self._verbs
             if not verb and w not in self._weak:
@@ -375,7 +395,7 @@ class Prefilter:
     @staticmethod
     def _compound(raws: list[str], i: int) -> bool:
         """An auxiliary `avoir` or a reflexive pronoun shortly before: `a accusé`, `s'est dit`."""
-        before = raws[max(0, i - 4) : i]
+        before = raws[max(0, i - 6) : i]  # `a-t-il déclaré` is six tokens
         return any(t in AVOIR or t in REFLEXIVE for t in before)
 
     def _locution(self, toks: list[str], i: int) -> bool:
@@ -383,11 +403,25 @@ class Prefilter:
         return any(t in self._locutions[toks[i]] for t in words)
 
     @staticmethod
+    def _says(toks: list[str], i: int) -> bool:
+        """What was said follows a speech noun: `selon laquelle`, a colon or a quotation."""
+        near = toks[i + 1 : i + 9]
+        if any(t in {"laquelle", "lesquelles", "lequel", "lesquels"} for t in near[:6]):
+            return "selon" in near
+        return any(t in {":", "«", '"', "“"} for t in near)
+
+    @staticmethod
     def _speech_near(toks: list[str], i: int, n: int) -> bool:
-        """A weak verb governing a clause or a quotation (`estime que`, `a-t-il rappelé`)."""
+        """A weak verb governing a clause, an infinitive or a quotation (`estime que`,
+        `assume de continuer`, `disent avoir`, `a-t-il rappelé`), or in a sentence that
+        quotes (as the extractor's `has_complement`)."""
         words = 0
-        for t in toks[i + 1 : n]:
+        for k, t in enumerate(toks[i + 1 : n], start=i + 1):
             if t in SPEECH_MARKS or t == "qu'":
+                return True
+            if t in SENT_BREAK:
+                break
+            if words < 2 and _infinitive(toks[k + 1] if t in INF_MARKS and k + 1 < n else t):
                 return True
             if t.isalnum():
                 words += 1
@@ -401,6 +435,12 @@ class Prefilter:
                 words += 1
                 if words > 2:
                     break
+        for span in (reversed(toks[:i]), toks[i + 1 : n]):
+            for t in span:
+                if t in SENT_BREAK:
+                    break
+                if t in QUOTE_MARKS:
+                    return True
         return False
 
     def keep(self, text: str) -> bool:
