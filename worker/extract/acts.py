@@ -13,6 +13,9 @@ from .pipeline import lemma
 
 NEGATORS = {"pas", "jamais", "guère", "aucunement", "nullement", "plus"}
 LABEL_VERBS = {"qualifier", "traiter", "taxer", "juger", "estimer", "considérer", "trouver"}
+# `décrire / présenter / désigner X comme une « menace »`: a label that blames
+AS_VERBS = {"décrire", "présenter", "désigner", "dépeindre", "considérer", "voir"}
+BLAMING_LABELS = {"menace", "danger", "agresseur", "ennemi", "adversaire", "paria", "complice"}
 PROPOSAL_NOUNS = {
     "demande",
     "proposition",
@@ -30,13 +33,49 @@ PROPOSAL_NOUNS = {
 }
 
 
+def _in_quotes(t: Token) -> bool:
+    """Inside « … » or "…" in its sentence (counted from the sentence start)."""
+    inside = False
+    for x in t.sent:
+        if x.i >= t.i:
+            return inside
+        if x.text in {"«", "“"}:
+            inside = True
+        elif x.text in {"»", "”"}:
+            inside = False
+        elif x.text == '"':
+            inside = not inside
+    return inside
+
+
 def negated(v: Token) -> bool:
     """`n'a pas exclu`: a negated cue does not perform its act."""
     return any(c.dep_ == "advmod" and c.lower_ in NEGATORS for c in v.children)
 
 
+def _as_label(cue: Cue, lex: Lexicon) -> str | None:
+    """`décrit la Russie comme une « menace »`: calling someone a threat or worse blames."""
+    v = cue.tok
+    if lemma(v) not in AS_VERBS:
+        return None
+    doc = v.doc
+    window = doc[v.i + 1 : min(v.i + 10, cue.sent.end)]
+    k = next((t.i for t in window if t.lower_ == "comme"), None)
+    if k is None:
+        return None
+    after = doc[k + 1 : min(k + 6, cue.sent.end)]
+    if any(lemma(t).lower() in BLAMING_LABELS for t in after) or (
+        content_act(list(after), lex) == "accusation"
+    ):
+        return "accusation"
+    return None
+
+
 def _label_type(cue: Cue, lex: Lexicon) -> str | None:
     """`qualifier d'inacceptable` refuses; `qualifier de « crime »` blames."""
+    as_label = _as_label(cue, lex)
+    if as_label:
+        return as_label
     v = cue.tok
     if lemma(v) not in LABEL_VERBS:
         return None
@@ -230,7 +269,11 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         if inner is not None:
             return inner[0], conf - 0.1
         refined = _content_type(content, lex)
-        if refined and (cue.kind != "selon" or refined in SELON_ACTS):
+        if refined and cue.kind == "selon" and refined not in SELON_ACTS:
+            # blaming words count when they are the source's own, quoted
+            quoted = [t for t in content if _in_quotes(t)]
+            refined = refined if quoted and _content_type(quoted, lex) == refined else None
+        if refined:
             return refined, conf - 0.15
         if lemma(cue.tok) in lex.assertions and denies(content):
             return "denial", conf - 0.2
