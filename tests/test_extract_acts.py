@@ -177,3 +177,16 @@ def test_coordinated_cues_keep_their_own_complements(ex):
     promise = next(s for s in sts if s.cue == "promis")
     assert promise.content == f"de «{NB}demander des comptes{NB}» à Vladimir Poutine"
     assert (promise.type, promise.targets) == ("warning", ("RUS",))
+
+
+def test_content_is_the_complement_not_an_earlier_quotation(ex):
+    text = (
+        f"Mer Noire : le croiseur «{NB}Moskva{NB}» a été coulé ; la Russie menace de "
+        "bombarder à nouveau Kiev"
+    )
+    (st,) = [s for s in ex.extract(text) if s.cue == "menace"]
+    assert st.content == "de bombarder à nouveau Kiev"
+    intro = ex.extract(
+        "Irrité par la demande de la Finlande, Moscou prévient que la tension montera."
+    )
+    assert [s.content for s in intro if s.cue == "prévient"] == ["que la tension montera"]

@@ -260,28 +260,31 @@ QUOTE_CLOSERS = {"»", "”", '"'}
 QUOTE_OPENERS = {"«", "“", '"'}
 
 
+# what a cue governs to its right: the reported clause, infinitive or object
+COMPLEMENT_DEPS = {"ccomp", "xcomp", "obj", "obl:arg", "iobj", "obl:mod", "obl", "nmod", "acl"}
+
+
 def _content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[int, int]]) -> str:
-    """What was said, whole: the quotation when the cue comes after it (`« … », a-t-il dit`),
-    else the cue's complement as one stretch of text, quotations inside it included
-    (`a menacé de « frapper Moskva »` keeps the threat, not just `« Moskva »`)."""
-    if qs and all(e <= cue.idx for _, e in qs):
-        return " ".join(text[s:e] for s, e in qs)[:500]
-    toks = sorted((t for t in content if not t.is_space and t.i != cue.i), key=lambda t: t.i)
-    after = [t for t in toks if t.i > cue.i]
-    if len(after) * 2 >= len(toks):
-        toks = after
+    """What was said, whole: the cue's complement as one stretch of text with the quotations
+    begun in it (`la Russie menace de bombarder Kiev` after a title's `« Moskva »`; `a menacé
+    de « frapper »` keeps the threat, not just the quoted word); for a cue that governs
+    nothing to its right (`« … », a-t-il dit`), the quotation."""
+    governs = any(c.i > cue.i and c.dep_ in COMPLEMENT_DEPS for c in cue.children)
+    toks = sorted((t for t in content if not t.is_space and t.i > cue.i), key=lambda t: t.i)
     while toks and toks[-1].is_punct and toks[-1].text not in QUOTE_CLOSERS:
         toks.pop()
     while toks and toks[0].is_punct and toks[0].text not in QUOTE_OPENERS:
         toks.pop(0)
-    if not toks:
-        return ""
+    if not (governs and toks):
+        if qs:
+            return " ".join(text[s:e] for s, e in qs)[:500]
+        return _content_text(content, cue)
     start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
     for s, e in qs:
         if start <= s < end:
             end = max(end, e)  # a quotation begun in the complement runs to its end
-    if any(s < start or e > end for s, e in qs if s >= cue.idx):
-        return _content_text(content, cue)  # quotations outside it: the words reported
+    if any(start < e and s < end and (s < start or e > end) for s, e in qs):
+        return _content_text(content, cue)  # a quotation straddles it: the words reported
     return text[start:end].strip(" ,;:\n\t")[:500]
 
 
