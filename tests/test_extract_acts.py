@@ -190,3 +190,62 @@ def test_content_is_the_complement_not_an_earlier_quotation(ex):
         "Irrité par la demande de la Finlande, Moscou prévient que la tension montera."
     )
     assert [s.content for s in intro if s.cue == "prévient"] == ["que la tension montera"]
+
+
+# --- what is no warning ------------------------------------------------------------------
+
+
+def test_questioning_and_justifying_report_without_warning(ex):
+    asked = acts(ex, "L'Allemagne s'interroge sur l'escalade agressive de Vladimir Poutine.")
+    assert [t for _, t, _ in asked] == ["statement"]
+    justified = acts(
+        ex, "Vladimir Poutine a justifié l'offensive lors du défilé de la seconde guerre mondiale."
+    )
+    assert [t for _, t, _ in justified] == ["statement"]
+
+
+def test_a_threatening_adjective_or_a_danger_is_no_speech(ex):
+    assert (
+        acts(ex, "Son attitude relève d'un délire destructeur, menaçant l'Ukraine et l'Europe.")
+        == []
+    )
+    gerund = acts(ex, "En menaçant l'Ukraine, Moscou met les Européens au défi de réagir.")
+    assert ("RUS", "warning", ("UKR",)) in gerund
+    danger = acts(
+        ex, "Vilnius ne doit pas céder sous la menace directe de la Russie, estime le député."
+    )
+    assert all(t != "warning" for _, t, _ in danger)
+
+
+def test_someone_elses_allies_are_not_nato(ex):
+    text = (
+        "Sous la pression d'un ultimatum de ses alliés, la première ministre a convoqué des "
+        "élections, alors que l'Otan se réunit."
+    )
+    assert all(a != "NATO" for a, _, _ in acts(ex, text))
+
+
+def test_words_of_another_speaker_in_a_clause_are_not_the_cues(ex):
+    text = (
+        f"Kiev a salué «{NB}le soutien{NB}» de Washington, après que le président américain a "
+        f"assuré «{NB}que les Etats-Unis répondront si la Russie attaque{NB}»."
+    )
+    sts = acts(ex, text)
+    assert ("UKR", "statement", ()) in sts
+    assert ("USA", "warning", ("RUS",)) in sts
+
+
+def test_a_possibility_under_a_condition_is_no_warning(ex):
+    text = (
+        "L'économiste affirme que l'embargo serait possible si les pays coordonnaient leurs achats."
+    )
+    assert [t for _, t, _ in acts(ex, text)] == ["statement"]
+
+
+def test_claims_read_through_misparses_and_relatives(ex):
+    late = acts(ex, "Moscou a revendiqué, vendredi, la prise de la totalité de la ville.")
+    assert [t for _, t, _ in late] == ["statement"]
+    relative = acts(
+        ex, "Kiev conteste le contrôle de Kherson par la Russie, revendiqué par Moscou."
+    )
+    assert all(t != "demand" for _, t, _ in relative)

@@ -141,7 +141,9 @@ class ActorKB:
             kind, key = label[:1], label[2:]
             span = doc[s:e]
             if kind == "N":
-                if key in {"alliance", "alliés"} and not _nato_context(doc):
+                if key in {"alliance", "allies"} and (
+                    not _nato_context(doc) or _someone_elses(doc, s, e)
+                ):
                     continue
                 out.append(Mention(s, e, self.names[key], None, span.text))
             else:
@@ -202,6 +204,20 @@ def _followed_by_name(doc: Doc, e: int) -> bool:
     if nxt.lower_ in {"de", "von", "van", "der", "del", "da", "di"} and e + 1 < len(doc):
         nxt = doc[e + 1]
     return nxt.text[:1].isupper() and nxt.is_alpha and not nxt.is_sent_start
+
+
+POSSESSIVES = {"ses", "leurs", "nos", "vos", "mes", "tes", "son", "sa", "leur", "notre"}
+
+
+def _someone_elses(doc: Doc, start: int, end: int) -> bool:
+    """`ses alliés`, `les alliés de l'exécutif`: someone's allies, not NATO (`les alliés de
+    l'Otan` still are)."""
+    if start > 0 and doc[start - 1].lower_ in POSSESSIVES:
+        return True
+    if end + 1 < len(doc) and doc[end].lower_ in {"de", "du", "des", "d'", "d’"}:
+        nxt = " ".join(t.lower_ for t in doc[end + 1 : end + 3])
+        return not any(w in nxt for w in ("otan", "nato", "alliance"))
+    return False
 
 
 def _nato_context(doc: Doc) -> bool:

@@ -220,14 +220,58 @@ WARNED_NOUNS = {
 }
 
 
+TIME_NOUNS = {
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "matin",
+    "soir",
+    "semaine",
+    "mois",
+    "année",
+    "an",
+    "jour",
+    "nuit",
+    "veille",
+    "lendemain",
+    "week-end",
+}
+
+
 def sense_of(tok: Token, key: str, lex: Lexicon) -> str | None:
     """The act a cue verb's object gives it (`[senses]`): `revendiquer la prise` claims;
     `prévenir` a thing (`la dissémination`) prevents it: no speech ("none")."""
     table = lex.senses.get(key) or lex.senses.get(lemma(tok))
     if not table:
         return None
-    for c in tok.children:
-        if c.dep_ in {"obj", "nsubj:pass"} and c.pos_ in {"NOUN", "PROPN"}:
+    objects = [c for c in tok.children if c.dep_ in {"obj", "nsubj:pass"}]
+    # `le contrôle de X, revendiqué par Y`, `les bombardements qu'a ordonnés le Kremlin`
+    if (
+        tok.dep_.startswith("acl")
+        and tok.head.pos_ == "NOUN"
+        and (tok.dep_ == "acl" or any(c.lower_ in {"que", "qu'", "qu’"} for c in objects))
+    ):
+        objects = [tok.head]
+    clause = any(c.dep_ in {"ccomp", "xcomp", "csubj"} for c in tok.children) or any(
+        t.lower_ in {"que", "qu'", "qu’", ":"} for t in tok.doc[tok.i + 1 : tok.i + 3]
+    )
+    if not objects and not clause:
+        # a misparsed object (`a revendiqué, vendredi, la prise`): the next noun but a date
+        near = tok.doc[tok.i + 1 : min(tok.i + 6, tok.sent.end)]
+        objects = [
+            t
+            for t in near
+            if t.pos_ == "NOUN"
+            and lemma(t).lower() not in TIME_NOUNS
+            and t.i > 0
+            and t.doc[t.i - 1].pos_ == "DET"
+        ][:1]
+    for c in objects:
+        if c.pos_ in {"NOUN", "PROPN"}:
             found = table.get(c.lower_) or table.get(lemma(c).lower())
             if found is None and "none" in table.values() and c.pos_ == "NOUN":
                 clause = any(g.dep_ in {"ccomp", "acl:relcl"} for g in tok.children)
@@ -264,6 +308,8 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         lemma(cue.tok) in THREAT_CUES and _content_type(content, lex) == "warning"
     ):
         return "warning", conf - 0.1
+    if lex.is_literal(cue.key):
+        return cue.type, conf
     if cue.type == "statement" or (cue.type == "offer" and lemma(cue.tok) == "dire"):
         inner = inner_act(content, lex, cue.tok)
         if inner is not None:

@@ -85,6 +85,8 @@ def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         type_ = lex.noun_type(tok)
         if type_ is None:
             continue
+        if type_ == "warning" and _under_threat(tok):
+            continue  # `sous la menace de la Russie`: a danger, not a speech act
         author = None
         for c in tok.children:
             if c.dep_ in {"acl", "xcomp"} and "Part" in c.morph.get("VerbForm", []):
@@ -119,3 +121,10 @@ def _reports(noun: Token, quotes: QuoteIndex) -> bool:
     if any(t.lower_ in {"laquelle", "lesquelles", "lequel", "lesquels"} for t in after[:6]):
         return any(t.lower_ == "selon" for t in after)
     return any(t.text == ":" or quotes.inside(t.idx) or t.text in {"«", '"', "“"} for t in after)
+
+
+def _under_threat(noun: Token) -> bool:
+    """`sous la menace`, `face à la menace`, `contre la menace`: the noun names a danger."""
+    doc = noun.doc
+    before = [t.lower_ for t in doc[max(0, noun.i - 3) : noun.i]]
+    return any(w in {"sous", "face", "devant", "contre", "malgré"} for w in before)

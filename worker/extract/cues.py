@@ -149,6 +149,8 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         hit = lex.match_verb(tok, guess)
         if hit is None:
             continue
+        if tok.lower_ in lex.adjectival and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ == "en"):
+            continue  # `un ton menaçant`: an adjective
         type_, key, last = hit
         # a locution is as strong as the lexicon says (`rappeler … leurs obligations`)
         weak = lex.is_weak(key) or (" " not in key and lex.is_weak(lemma(tok)))

@@ -316,6 +316,10 @@ def _without_cue(name: str | None, cue: Cue) -> str | None:
     return name
 
 
+# what opens a clause of circumstance, not of what was said (`après que`, `alors que`)
+SUBORDINATORS = {"après", "alors", "tandis", "bien", "depuis", "avant", "pendant", "lorsque"}
+
+
 def _content(cue: Cue) -> list[Token]:
     """What was said: the cue's complements, or the rest of the sentence for an incise."""
     v = cue.tok
@@ -325,7 +329,16 @@ def _content(cue: Cue) -> list[Token]:
     skip = {
         t.i
         for c in v.children
-        if c.dep_ == "advcl" and c.i > v.i and "Part" in c.morph.get("VerbForm", [])
+        if c.dep_ == "advcl"
+        and c.i > v.i
+        and (
+            "Part" in c.morph.get("VerbForm", [])
+            # `a salué …, après que le président américain a assuré …`: another's words
+            or (
+                any(g.dep_ == "mark" and g.lower_ in SUBORDINATORS for g in c.children)
+                and any(g.dep_ in {"nsubj", "nsubj:pass"} and g.pos_ != "PRON" for g in c.children)
+            )
+        )
         for t in c.subtree
     }
     # `X appelle à …, la Russie demande …`: another clause with its own subject is not content

@@ -51,6 +51,10 @@ class Lexicon:
     senses: dict[str, dict[str, str]] = field(default_factory=dict)
     # cue keys of acts coordinated speakers do to each other (`échanger des accusations`)
     reciprocal: set[str] = field(default_factory=set)
+    # cues whose content never changes their act (`s'interroger sur l'escalade`)
+    literal: set[str] = field(default_factory=set)
+    # cue forms that are adjectives unless after `en` (`un discours menaçant`)
+    adjectival: set[str] = field(default_factory=set)
     _patterns: dict[str, re.Pattern[str]] | None = field(default=None, repr=False, compare=False)
     # word form -> the lexicon's -er verb it may be a misread form of (see verb_misread_as_noun)
     _er_guess: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
@@ -104,12 +108,21 @@ class Lexicon:
         self._patterns = None
         self.promised_harm.update(_norm(x) for x in data.get("promised_harm", {}).get("lemmas", []))
         self.reciprocal.update(data.get("reciprocal", {}).get("cues", []))
+        self.adjectival.update(x.lower() for x in data.get("adjectival", {}).get("forms", []))
+        self.literal.update(
+            ("se_" + x[2:] if x.startswith(("s'", "s’")) else x).replace(" ", "_")
+            for x in data.get("literal", {}).get("lemmas", [])
+        )
         for cue_lemma, acts in data.get("senses", {}).items():
             for act, nouns in acts.items():
                 if act not in TYPES and act != "none":
                     raise ValueError(f"unknown act in [senses.{cue_lemma}]: {act!r}")
                 sense_table = self.senses.setdefault(_norm(cue_lemma), {})
                 sense_table.update({n.lower(): act for n in nouns})
+
+    def is_literal(self, key: str) -> bool:
+        """A cue that reports without performing (see `[literal]`)."""
+        return key.replace(" ", "_") in self.literal
 
     def modality_patterns(self) -> dict[str, re.Pattern[str]]:
         """The `[modality]` phrase lists compiled once, by kind."""

@@ -145,10 +145,18 @@ def _ready(content: list[Token]) -> str | None:
     return None
 
 
+# `serait possible si …` states a possibility, not a consequence for anyone
+MERELY_POSSIBLE = {"possible", "envisageable", "faisable", "réalisable", "utile", "souhaitable"}
+
+
 def _conditional_consequence(content: list[Token]) -> bool:
     """`si elle attaque, elle devra …`: a condition and a consequence in the future."""
     has_si = any(t.lower_ in {"si", "s'", "s’"} and t.pos_ == "SCONJ" for t in content)
-    return has_si and any(_future(t) for t in content if t.pos_ in {"VERB", "AUX"})
+    return has_si and any(
+        _future(t) and lemma(t.head).lower() not in MERELY_POSSIBLE
+        for t in content
+        if t.pos_ in {"VERB", "AUX"}
+    )
 
 
 def _promised(content: list[Token]) -> str | None:
