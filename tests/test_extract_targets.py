@@ -118,3 +118,21 @@ def test_a_plural_pronoun_after_coordinated_speakers_is_both_of_them(ex):
         f"«{NB}Un dialogue raisonnable est nécessaire{NB}», ont-ils souligné."
     )
     assert sorted(s.speaker_actor for s in ex.extract(text)) == ["RUS", "USA"]
+
+
+def test_coordinated_subject_before_a_negated_auxiliary(ex):
+    text = (
+        "Liés à Moscou par leur histoire, la Grèce et Chypre n'ont pourtant pas hésité à "
+        "condamner l'offensive russe."
+    )
+    assert sorted(a for a, _, _ in acts(ex, text)) == ["CYP", "GRC"]
+
+
+def test_hoping_presenting_and_speaking_of_are_statements(ex):
+    for text in (
+        "La Turquie espère jouer de sa position entre les deux parties.",
+        "Le candidat présente la Russie comme une puissance défensive.",
+        f"La directrice du FMI parle de «{NB}vents contraires{NB}» en Chine.",
+    ):
+        assert [t for _, t, _ in acts(ex, text)] == ["statement"], text
+    assert acts(ex, "Emmanuel Macron a parlé avec Olaf Scholz mardi.") == []

@@ -300,7 +300,8 @@ def _before_auxiliary(v: Token, quotes: QuoteIndex) -> list[Token]:
         t = v.doc[i]
         if t.lower_ in AUX_FORMS:
             j = i - 1
-            while j >= start and v.doc[j].is_punct:
+            # `la Grèce et Chypre n'ont pas hésité`: past punctuation and the negation
+            while j >= start and (v.doc[j].is_punct or v.doc[j].lower_ in {"n'", "n’", "ne"}):
                 j -= 1
             if j < start or quotes.inside(v.doc[j].idx):
                 return []
@@ -308,6 +309,8 @@ def _before_auxiliary(v: Token, quotes: QuoteIndex) -> list[Token]:
             while n.dep_ == "flat:name" and n.head.i < n.i:
                 n = n.head
             if n.pos_ in {"PROPN", "NOUN"} or (n.text[:1].isupper() and n.is_alpha):
+                if n.dep_ == "conj" and n.head.i < n.i and n.head.pos_ in {"PROPN", "NOUN"}:
+                    return [n.head, n]
                 return [n]
             return []
     return []
