@@ -136,3 +136,14 @@ def test_hoping_presenting_and_speaking_of_are_statements(ex):
     ):
         assert [t for _, t, _ in acts(ex, text)] == ["statement"], text
     assert acts(ex, "Emmanuel Macron a parlé avec Olaf Scholz mardi.") == []
+
+
+def test_each_news_of_a_live_title_has_its_own_speaker_and_content(ex):
+    text = (
+        "Guerre en Ukraine en direct : Antony Blinken accuse la Russie d'actes "
+        f"«{NB}épouvantables{NB}» ; Vladimir Poutine «{NB}pas pressé{NB}» de négocier\n"
+        "Les combats continuent dans l'Est."
+    )
+    sts = {s.speaker: s for s in ex.extract(text)}
+    assert sts["Antony Blinken"].content == f"la Russie d'actes «{NB}épouvantables{NB}»"
+    assert sts["Vladimir Poutine"].speaker_actor == "RUS"

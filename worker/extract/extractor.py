@@ -358,6 +358,10 @@ def _content(cue: Cue) -> list[Token]:
     if colon is not None and any(t.text in {":", "«", '"'} for t in v.doc[v.i : cue.sent.end]):
         colon = None  # `X a déclaré : « … »` keeps its colon after the cue
     start = cue.sent.start if colon is None else colon + 1
+    # `X accuse … ; Y « … »`: a semicolon closes one news and opens another
+    semis = [t.i for t in cue.sent if t.text == ";"]
+    start = max([start, *[i + 1 for i in semis if i < v.i]])
+    stop = min([cue.sent.end, *[i for i in semis if i > v.i]])
     middle = cue.sent.start + (cue.sent.end - cue.sent.start) / 2
     if cue.kind == "selon":
         # `Selon le Kremlin, il est temps que …`: the sentence around the source
@@ -385,7 +389,7 @@ def _content(cue: Cue) -> list[Token]:
         toks = [t for t in cue.sent if t.i not in subj and t.i not in skip]
     else:
         toks = [t for t in v.subtree if t.i not in subj and t.i not in skip and t.i != v.i]
-    return [t for t in toks if t.i >= start]
+    return [t for t in toks if start <= t.i < stop]
 
 
 def _span(text: str, sent: Span, quotes: QuoteIndex) -> tuple[int, int]:

@@ -106,7 +106,7 @@ def title_statements(
     while end > start and ctx.text[end - 1].isspace():
         end -= 1
     if any(s.start < end and start < s.end for s in existing):
-        return []
+        return _segment_statements(ctx, quotes, sent, existing, lex)
     qs = quotes.overlapping(start, end)
     if not qs:
         return _name_colon_title(ctx, sent, start, end, existing, lex)
@@ -199,3 +199,51 @@ def _name_colon_title(
             confidence=0.45,
         )
     ]
+
+
+def _segment_statements(
+    ctx: DocContext, quotes: QuoteIndex, sent: Span, existing: list[Statement], lex: Lexicon
+) -> list[Statement]:
+    """A live title of several news (`… : X accuse … ; Y « pas pressé » …`): a segment with
+    a quotation and no cue of its own is said by whom that segment names."""
+    text = ctx.text
+    start = sent.start_char
+    end = start + len(text[start : sent.end_char].rstrip())
+    bounds = [t.i for t in sent if t.text == ";"]
+    if not bounds:
+        return []
+    cuts = [sent.start, *[b + 1 for b in bounds], sent.end]
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        seg = ctx.doc[a:b]
+        seg_text = seg.text
+        if any(s.start < end and start < s.end and s.cue in seg_text for s in existing):
+            continue
+        qs = quotes.overlapping(seg.start_char, seg.end_char)
+        if not qs:
+            continue
+        sp = _speaker_in(ctx, seg, quotes)
+        if sp is None:
+            continue
+        quoted = [t for t in seg if quotes.inside(t.idx)]
+        type_ = _content_type(quoted, lex) or "statement"
+        exclude: set[str | None] = {sp.actor, None}
+        targets = content_targets(ctx, quoted, exclude) if type_ in TARGETED else []
+        out.append(
+            Statement(
+                speaker=sp.name,
+                speaker_actor=sp.actor,
+                type=type_,
+                targets=tuple(targets),
+                direct=True,
+                background=False,
+                start=start,
+                end=end,
+                sentence=text[start:end],
+                content=" ".join(text[s:e] for s, e in qs),
+                cue=":",
+                person=sp.person,
+                confidence=0.5,
+            )
+        )
+    return out
