@@ -147,3 +147,15 @@ def test_each_news_of_a_live_title_has_its_own_speaker_and_content(ex):
     sts = {s.speaker: s for s in ex.extract(text)}
     assert sts["Antony Blinken"].content == f"la Russie d'actes «{NB}épouvantables{NB}»"
     assert sts["Vladimir Poutine"].speaker_actor == "RUS"
+
+
+def test_a_document_speaks_for_its_author(ex):
+    text = "Le communiqué publié jeudi au journal officiel de l'UE l'accuse de comploter."
+    assert [(a, t) for a, t, _ in acts(ex, text)] == [("EU", "accusation")]
+    sel = acts(ex, "Quatre millions de personnes pourraient partir, selon les prévisions de l'ONU.")
+    assert [a for a, _, _ in sel] == ["UN"]
+
+
+def test_an_inverted_subject_after_comme_stays_the_speaker(ex):
+    sts = ex.extract("Macron a parlé à Joe Biden mardi, comme le révèle Reuters.")
+    assert [s.speaker for s in sts] == ["Reuters"]

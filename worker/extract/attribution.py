@@ -4,34 +4,10 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from .cues import SELON, Cue, agent_of
+from .cues import DOC_NOUNS, SELON, Cue, agent_of
 from .lexicon import Lexicon
 from .pipeline import lemma, sent_of
 from .quotes import QuoteIndex
-
-DOC_NOUNS = {
-    "bilan",
-    "communiqué",
-    "rapport",
-    "texte",
-    "résolution",
-    "lettre",
-    "courrier",
-    "déclaration",
-    "document",
-    "source",
-    "message",
-    "note",
-    "enquête",
-    "décret",
-    "tribune",
-    "initiative",
-    "campagne",
-    "site",
-    "compte",
-    "récit",
-    "étude",
-}
 
 
 def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:

@@ -16,6 +16,7 @@ from .lexicon import Lexicon
 from .pipeline import lemma, sent_of
 from .quotes import QuoteIndex
 from .subjects import (
+    TIME_WORDS,
     actor_before,
     after_comma,
     incise,
@@ -45,6 +46,61 @@ class Cue:
 
 
 CANDIDATE_WORDS = SELON | {"yeux", "pour"}
+
+# documents speak for their authors (`selon le rapport de l'ONU`, `le communiqué de l'UE
+# l'accuse`)
+DOC_NOUNS = {
+    "bilan",
+    "communiqué",
+    "rapport",
+    "texte",
+    "résolution",
+    "lettre",
+    "courrier",
+    "déclaration",
+    "document",
+    "source",
+    "message",
+    "note",
+    "enquête",
+    "décret",
+    "tribune",
+    "initiative",
+    "campagne",
+    "site",
+    "compte",
+    "récit",
+    "étude",
+    "prévision",
+    "estimation",
+    "sondage",
+    "chiffre",
+    "donnée",
+    "projection",
+    "analyse",
+    "évaluation",
+    "avis",
+}
+
+
+def document_author(x: Token) -> Token | None:
+    """`le communiqué de l'UE`, `le rapport publié par l'ONU`: who wrote the document."""
+    if lemma(x) not in DOC_NOUNS:
+        return None
+    author = agent_of(x) or next(
+        (
+            c
+            for c in x.children
+            if c.dep_ == "nmod"
+            and c.pos_ in {"PROPN", "NOUN"}
+            and any(g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children)
+        ),
+        None,
+    )
+    if author is None:
+        # `le communiqué publié au journal officiel de l'UE`: a name further in the phrase
+        author = next((t for t in x.subtree if t.pos_ == "PROPN" and t.i > x.i), None)
+    return author
 
 
 def candidates(doc: Doc, lex: Lexicon) -> list[tuple[Span, list[Token]]]:
@@ -181,7 +237,21 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         if lemma(tok) in lex.relays or tok.lower_.startswith(("rapport", "relay")):
             cue.kind = "relay"
         cue.subjects, cue.pronoun = subject_tokens(tok)
-        if incise(tok, quotes) or (tok.i > sent.start and after_comma(tok)):
+        if cue.subjects and (author := document_author(cue.subjects[0])) is not None:
+            cue.subjects = [author]
+        is_incise = incise(tok, quotes) or (tok.i > sent.start and after_comma(tok))
+        if (
+            not is_incise
+            and cue.subjects
+            and all(h.i > tok.i and h.pos_ == "NOUN" for h in cue.subjects)
+            and lemma(cue.subjects[0]).lower() not in TIME_WORDS
+            and not any(t.lower_ == "comme" for t in tok.doc[max(0, tok.i - 4) : tok.i])
+        ):
+            # an object the parser took for an inverted subject (`le menace de licenciements`)
+            before, pron = nearest_subject(tok, quotes)
+            if before or pron:
+                cue.subjects, cue.pronoun = before, pron
+        if is_incise:
             post = inverted_nominal(tok, quotes)
             # `Le chef de l'Otan, Jens Stoltenberg, a averti la Russie`: the comma closes an
             # apposition of the verb's own subject, and what follows is its object
