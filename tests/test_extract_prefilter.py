@@ -43,6 +43,7 @@ def pf() -> Prefilter:
         "Les autorités recommandent d'abandonner ce logiciel.",
         "Dans une tribune au « Monde », deux historiens décryptent la crise.",  # a quoting sentence
         "« Nous tiendrons », a-t-il déclaré.",  # the auxiliary before an inverted pronoun
+        "Vendredi, le président a donné des précisions sur les armes livrées.",  # a plural
     ],
 )
 def test_prefilter_keeps(pf, text):

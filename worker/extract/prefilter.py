@@ -400,7 +400,9 @@ class Prefilter:
 
     def _locution(self, toks: list[str], i: int) -> bool:
         words = [t for t in toks[i + 1 : i + 9] if t.isalnum()][:4]
-        return any(t in self._locutions[toks[i]] for t in words)
+        last = self._locutions[toks[i]]
+        # the extractor compares lemmas: `des précisions` ends `donner … précision` too
+        return any(t in last or (t.endswith(("s", "x")) and t[:-1] in last) for t in words)
 
     @staticmethod
     def _says(toks: list[str], i: int) -> bool:
