@@ -159,3 +159,15 @@ def test_a_document_speaks_for_its_author(ex):
 def test_an_inverted_subject_after_comme_stays_the_speaker(ex):
     sts = ex.extract("Macron a parlé à Joe Biden mardi, comme le révèle Reuters.")
     assert [s.speaker for s in sts] == ["Reuters"]
+
+
+def test_coordinated_nationalities_are_one_speaker_each(ex):
+    text = "Des responsables américains et britanniques ont lancé des appels à la retenue."
+    assert sorted(a for a, _, _ in acts(ex, text)) == ["GBR", "USA"]
+
+
+def test_promising_something_is_an_offer_even_without_a_clause(ex):
+    sts = acts(
+        ex, "Le président Volodymyr Zelensky appelle les citoyens à se battre et promet des armes"
+    )
+    assert ("UKR", "offer", ()) in sts

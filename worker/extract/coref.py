@@ -6,7 +6,7 @@ from spacy.tokens import Token
 
 from .context import DocContext
 from .cues import Cue
-from .pipeline import sent_of
+from .pipeline import lemma, sent_of
 from .speakers import Speaker, _person, listed_members, np_text, np_tokens, resolve_np
 
 SUBJ_PRONOUNS = {
@@ -42,7 +42,12 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
         sps = first[i]
         if sps and any(not s.name or s.name[:1].islower() for s in sps):
             heads = [c.agent] if c.agent is not None else c.subjects
-            sps = [sp for h in heads if (sp := resolve_np(ctx, h, history)) is not None]
+            sps = [
+                x
+                for h in heads
+                if (sp := resolve_np(ctx, h, history)) is not None
+                for x in [sp, *_coordinated_nationalities(ctx, h, sp)]
+            ]
         if sps is None:
             later = [s for f in first[i + 1 :] if f for s in f if s.person]
             if c.pronoun in {"celui-ci", "celle-ci"}:
@@ -112,7 +117,23 @@ def _speakers_of(ctx: DocContext, head: Token) -> list[Speaker]:
     if members:
         return members
     sp = resolve_np(ctx, head)
-    return [sp] if sp is not None else []
+    if sp is None:
+        return []
+    return [sp, *_coordinated_nationalities(ctx, head, sp)]
+
+
+def _coordinated_nationalities(ctx: DocContext, head: Token, sp: Speaker) -> list[Speaker]:
+    """`des responsables américains et britanniques`: one speaker per nationality."""
+    out = []
+    for adj in head.children:
+        if adj.dep_ != "amod" or ctx.kb.nationality(lemma(adj)) != sp.actor:
+            continue
+        for other in adj.conjuncts:
+            actor = ctx.kb.nationality(lemma(other))
+            if other.pos_ == "ADJ" and actor and actor != sp.actor:
+                name = f"{head.text} {other.text}"
+                out.append(Speaker(name, actor, sp.person, sp.gender, sp.plural))
+    return out
 
 
 def _prev_sent(tok: Token) -> int:
