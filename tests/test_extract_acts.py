@@ -249,3 +249,14 @@ def test_claims_read_through_misparses_and_relatives(ex):
         ex, "Kiev conteste le contrôle de Kherson par la Russie, revendiqué par Moscou."
     )
     assert all(t != "demand" for _, t, _ in relative)
+
+
+def test_a_nested_cue_of_another_speaker_keeps_its_act_to_itself(ex):
+    text = (
+        f"Le président ukrainien a salué «{NB}le soutien{NB}» de Washington, après que le "
+        f"président américain a assuré «{NB}que les Etats-Unis répondront énergiquement si la "
+        f"Russie attaque{NB}»."
+    )
+    sts = acts(ex, text)
+    assert ("UKR", "statement", ()) in sts
+    assert ("USA", "warning", ("RUS",)) in sts

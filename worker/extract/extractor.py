@@ -156,7 +156,7 @@ class Extractor:
     ) -> list[Statement]:
         sent = cue.sent
         content = _content(cue)
-        type_, conf = act_type(cue, content, self.lex)
+        type_, conf = act_type(cue, _own_words(cue, content, resolved, quotes), self.lex)
         if type_ == "none":
             return []
         inner = inner_act(content, self.lex, cue.tok) if cue.type == "statement" else None
@@ -318,6 +318,29 @@ def _without_cue(name: str | None, cue: Cue) -> str | None:
 
 # what opens a clause of circumstance, not of what was said (`après que`, `alors que`)
 SUBORDINATORS = {"après", "alors", "tandis", "bien", "depuis", "avant", "pendant", "lorsque"}
+
+
+def _own_words(
+    cue: Cue, content: list[Token], resolved: list[tuple[Cue, list[Speaker]]], quotes: QuoteIndex
+) -> list[Token]:
+    """What the cue reports without the words another speaker's cue inside it reports
+    (`X a salué …, après que Y a assuré « … »`): those are Y's act, not X's. A cue inside a
+    quotation is the quoted speaker's own words."""
+    inside = {t.i for t in content}
+    theirs: set[int] = set()
+    mine = {sp.actor for c, sps in resolved if c is cue for sp in sps}
+    for other, sps in resolved:
+        if (
+            other is not cue
+            and other.sent == cue.sent
+            and other.tok.i in inside
+            and cue.tok.is_ancestor(other.tok)
+            and not quotes.inside(other.tok.idx)
+            and other.subjects
+            and {sp.actor for sp in sps} != mine
+        ):
+            theirs |= {t.i for t in other.tok.subtree}
+    return [t for t in content if t.i not in theirs] if theirs else content
 
 
 def _content(cue: Cue) -> list[Token]:
