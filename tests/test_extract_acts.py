@@ -160,6 +160,8 @@ def test_content_is_the_whole_complement_with_its_quotations(ex):
     assert st.content == f"de «{NB}frapper Kiev{NB}» si l'Ukraine attaquait"
     (st,) = ex.extract("Lavrov a déclaré que la Russie était prête à discuter avec l'Otan.")
     assert st.content == "que la Russie était prête à discuter avec l'Otan"
+    (st,) = ex.extract("Sergueï Lavrov a réclamé mardi des réponses des Occidentaux.")
+    assert st.content == "des réponses des Occidentaux"  # the day is not what was said
 
 
 def test_content_after_a_quotation_is_the_quotation(ex):

@@ -8,6 +8,7 @@ from spacy.tokens import Token
 from .cues import Cue
 from .quotes import QuoteIndex
 from .speakers import Speaker
+from .subjects import TIME_WORDS
 
 QUOTE_CLOSERS = {"»", "”", '"'}
 QUOTE_OPENERS = {"«", "“", '"'}
@@ -31,7 +32,10 @@ def content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[in
     toks = sorted((t for t in content if not t.is_space and t.i > cue.i), key=lambda t: t.i)
     while toks and toks[-1].is_punct and toks[-1].text not in QUOTE_CLOSERS:
         toks.pop()
-    while toks and toks[0].is_punct and toks[0].text not in QUOTE_OPENERS:
+    # `a réclamé mardi des réponses`: the day is when it was said, not what was
+    while toks and (
+        (toks[0].is_punct and toks[0].text not in QUOTE_OPENERS) or toks[0].lower_ in TIME_WORDS
+    ):
         toks.pop(0)
     if not (governs and toks):
         if qs:
