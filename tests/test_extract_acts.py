@@ -267,3 +267,10 @@ def test_a_nested_cue_of_another_speaker_keeps_its_act_to_itself(ex):
     sts = acts(ex, text)
     assert ("UKR", "statement", ()) in sts
     assert ("USA", "warning", ("RUS",)) in sts
+
+
+def test_a_recommendation_or_a_stated_need_is_a_demand(ex):
+    rec = acts(ex, "Bruxelles recommande d'accorder à la Moldavie le statut de candidat.")
+    assert [(a, t) for a, t, _ in rec] == [("EU", "demand")]
+    need = acts(ex, "« L'Ukraine a besoin de défense aérienne », a déclaré Volodymyr Zelensky.")
+    assert [(a, t) for a, t, _ in need] == [("UKR", "demand")]
