@@ -274,3 +274,17 @@ def test_a_recommendation_or_a_stated_need_is_a_demand(ex):
     assert [(a, t) for a, t, _ in rec] == [("EU", "demand")]
     need = acts(ex, "« L'Ukraine a besoin de défense aérienne », a déclaré Volodymyr Zelensky.")
     assert [(a, t) for a, t, _ in need] == [("UKR", "demand")]
+
+
+def test_idioms_of_measure_and_forecasts_are_no_obligation(ex):
+    for text in (
+        "« Aussi longtemps qu'il le faudra », selon Joe Biden.",
+        "Viktor Orban estime que nous allons devoir affronter une grave crise.",
+        "Le prévenu avait plaidé coupable en septembre.",
+    ):
+        assert all(t != "demand" for _, t, _ in acts(ex, text)), text
+
+
+def test_the_one_who_must_act_in_a_quoted_obligation(ex):
+    text = f"«{NB}Il faut que Moscou retire ses soldats{NB}», a affirmé le chef de l'Otan."
+    assert acts(ex, text) == [("NATO", "demand", ("RUS",))]

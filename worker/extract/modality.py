@@ -107,16 +107,34 @@ def obligation(content: list[Token]) -> bool:
     """`il faut …`, `la Russie doit …`, `nous devons …`: someone must act."""
     for t in content:
         lem = lemma(t)
-        if lem == "falloir" and t.pos_ in {"VERB", "AUX"}:
+        if lem == "falloir" and t.pos_ in {"VERB", "AUX"} and not _as_long_as(t):
             return True
         if (
             lem == "devoir"
             and t.pos_ in {"VERB", "AUX"}
             and any(c.dep_ == "xcomp" for c in t.children)
             and any(_agent(s) for s in _subjects(t))
+            and not _foreseen(t)
         ):
             return True
     return False
+
+
+def _as_long_as(t: Token) -> bool:
+    """`aussi longtemps qu'il le faudra`, `s'il le faut`: a measure, not an obligation."""
+    before = [x.lower_ for x in t.doc[max(0, t.i - 3) : t.i]]
+    return any(w in {"qu'il", "qu’il", "s'il", "s’il"} for w in before) or (
+        "il" in before and any(w in {"qu'", "qu’", "s'", "s’"} for w in before)
+    )
+
+
+def _foreseen(t: Token) -> bool:
+    """`nous allons devoir affronter une crise`: a forecast of what must be borne."""
+    return (
+        t.dep_ == "xcomp"
+        and lemma(t.head) == "aller"
+        or any(c.dep_.startswith("aux") and lemma(c) == "aller" for c in t.children)
+    )
 
 
 def imperative(content: list[Token]) -> bool:

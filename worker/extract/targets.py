@@ -230,9 +230,12 @@ def demand_targets(
     other_cues: frozenset[int] = frozenset(),
 ) -> list[str]:
     """Who must act: the subject of the demanded clause, else the owner of what is demanded."""
-    # the demanded clause is under the cue, or around it for `selon` (which heads nothing)
+    # the demanded clause is under the cue, or around it for `selon` and incises
     under = {t.i for t in cue.subtree}
-    scope = content if len(under) == 1 else [t for t in content if t.i in under]
+    scope = [t for t in content if t.i in under]
+    if not any(t.i > cue.i and not t.is_punct for t in scope):
+        # `selon X, …` heads nothing; an incise (`« … », a-t-il dit`) follows what it reports
+        scope = content
     for t in scope:
         if t.dep_ in {"nsubj", "nsubj:pass"} and t.head.i != cue.i and t.head.i not in other_cues:
             found = first_group(ctx, list(t.subtree), exclude, dative=True)
