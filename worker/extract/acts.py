@@ -33,21 +33,6 @@ PROPOSAL_NOUNS = {
 }
 
 
-def _in_quotes(t: Token) -> bool:
-    """Inside « … » or "…" in its sentence (counted from the sentence start)."""
-    inside = False
-    for x in t.sent:
-        if x.i >= t.i:
-            return inside
-        if x.text in {"«", "“"}:
-            inside = True
-        elif x.text in {"»", "”"}:
-            inside = False
-        elif x.text == '"':
-            inside = not inside
-    return inside
-
-
 def negated(v: Token) -> bool:
     """`n'a pas exclu`: a negated cue does not perform its act."""
     return any(c.dep_ == "advmod" and c.lower_ in NEGATORS for c in v.children)
@@ -285,8 +270,11 @@ def _sense(cue: Cue, lex: Lexicon) -> str | None:
     return sense_of(cue.tok, cue.key, lex)
 
 
-def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
-    """Final type and a confidence for one cue; "none" when the cue is no speech at all."""
+def act_type(
+    cue: Cue, content: list[Token], lex: Lexicon, quoted: list[Token] | None = None
+) -> tuple[str, float]:
+    """Final type and a confidence for one cue; "none" when the cue is no speech at all.
+    `quoted`: the content's words inside a quotation (the source's own)."""
     conf = {"verb": 0.85, "noun": 0.6, "selon": 0.75}.get(cue.kind, 0.7)
     if cue.weak:
         conf -= 0.1
@@ -317,7 +305,6 @@ def act_type(cue: Cue, content: list[Token], lex: Lexicon) -> tuple[str, float]:
         refined = _content_type(content, lex)
         if refined and cue.kind == "selon" and refined not in SELON_ACTS:
             # blaming words count when they are the source's own, quoted
-            quoted = [t for t in content if _in_quotes(t)]
             refined = refined if quoted and _content_type(quoted, lex) == refined else None
         if refined:
             return refined, conf - 0.15

@@ -7,6 +7,7 @@ from spacy.tokens import Token
 from .context import DocContext
 from .cues import Cue
 from .pipeline import lemma, sent_of
+from .quotes import QuoteIndex
 from .speakers import Speaker, _person, listed_members, np_text, np_tokens, resolve_np
 
 SUBJ_PRONOUNS = {
@@ -26,7 +27,9 @@ SUBJ_PRONOUNS = {
 }
 
 
-def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[Speaker]]]:
+def resolve_speakers(
+    ctx: DocContext, cues: list[Cue], quotes: QuoteIndex | None = None
+) -> list[tuple[Cue, list[Speaker]]]:
     """Resolve nominal subjects first, then pronouns against earlier (or later) speakers."""
     first: list[list[Speaker] | None] = []
     for c in cues:
@@ -57,7 +60,9 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
                     if t.lower_.startswith(("celui", "celle"))
                 ]
                 sp = last_person_before(ctx, pron[-1] if pron else c.tok.i)
-            elif c.pronoun is not None and (group := _coordinated_before(ctx, c, out, history)):
+            elif c.pronoun is not None and (
+                group := _coordinated_before(ctx, c, out, history, quotes)
+            ):
                 # `Lavrov et son homologue se sont vus. « … », ont-ils souligné`: both of them
                 out.append((c, group))
                 history.extend(group)
@@ -87,26 +92,30 @@ def resolve_speakers(ctx: DocContext, cues: list[Cue]) -> list[tuple[Cue, list[S
 
 
 def _coordinated_before(
-    ctx: DocContext, c: Cue, out: list[tuple[Cue, list[Speaker]]], history: list[Speaker]
+    ctx: DocContext,
+    c: Cue,
+    out: list[tuple[Cue, list[Speaker]]],
+    history: list[Speaker],
+    quotes: QuoteIndex | None,
 ) -> list[Speaker]:
-    """A plural pronoun after two coordinated speakers, or a subject `X et Y`, in this
-    sentence or the one before: all of them."""
+    """A plural pronoun after two coordinated speakers, or a subject `X et Y` outside
+    quotations, in this sentence or the one before: all of them."""
     assert c.pronoun is not None
     if not SUBJ_PRONOUNS.get(c.pronoun.lower(), ("", False))[1]:
         return []
     since = _prev_sent(c.tok)
     if out and len(out[-1][1]) >= 2 and sent_of(out[-1][0].tok).start >= since:
         return list(out[-1][1])
-    last, quoted = None, False
-    for t in ctx.doc[since : c.tok.i]:
-        if t.text in {"«", "“"} or (t.text == '"' and not quoted):
-            quoted = True
-        elif t.text in {"»", "”"} or (t.text == '"' and quoted):
-            quoted = False
-        elif not quoted and t.dep_ == "nsubj" and t.pos_ in {"NOUN", "PROPN"}:
-            last = t
-    if last is None or not last.conjuncts:
+    subjects = [
+        t
+        for t in ctx.doc[since : c.tok.i]
+        if t.dep_ == "nsubj"
+        and t.pos_ in {"NOUN", "PROPN"}
+        and not (quotes is not None and quotes.inside(t.idx))
+    ]
+    if not subjects or not subjects[-1].conjuncts:
         return []
+    last = subjects[-1]
     group = [sp for h in [last, *last.conjuncts] if (sp := resolve_np(ctx, h, history)) is not None]
     return group if len(group) >= 2 else []
 

@@ -136,7 +136,7 @@ class Extractor:
         if not cues and not quotes.overlapping(0, title_end):
             return []  # nothing to attribute, and no quoted title (see title_statements)
         ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)
-        resolved = resolve_speakers(ctx, cues)
+        resolved = resolve_speakers(ctx, cues, quotes)
         found: list[tuple[Statement, str]] = []
         for cue, speakers in resolved:
             found.extend(
@@ -157,7 +157,8 @@ class Extractor:
     ) -> list[Statement]:
         sent = cue.sent
         content = reported(cue)
-        type_, conf = act_type(cue, own_words(cue, content, resolved, quotes), self.lex)
+        own = own_words(cue, content, resolved, quotes)
+        type_, conf = act_type(cue, own, self.lex, [t for t in own if quotes.inside(t.idx)])
         if type_ == "none":
             return []
         inner = inner_act(content, self.lex, cue.tok) if cue.type == "statement" else None
