@@ -10,6 +10,7 @@ from .cues import Cue
 from .lexicon import Lexicon
 from .modality import content_act
 from .pipeline import lemma
+from .subjects import TIME_WORDS
 
 NEGATORS = {"pas", "jamais", "guère", "aucunement", "nullement", "plus"}
 LABEL_VERBS = {"qualifier", "traiter", "taxer", "juger", "estimer", "considérer", "trouver"}
@@ -205,28 +206,6 @@ WARNED_NOUNS = {
 }
 
 
-TIME_NOUNS = {
-    "lundi",
-    "mardi",
-    "mercredi",
-    "jeudi",
-    "vendredi",
-    "samedi",
-    "dimanche",
-    "matin",
-    "soir",
-    "semaine",
-    "mois",
-    "année",
-    "an",
-    "jour",
-    "nuit",
-    "veille",
-    "lendemain",
-    "week-end",
-}
-
-
 def sense_of(tok: Token, key: str, lex: Lexicon) -> str | None:
     """The act a cue verb's object gives it (`[senses]`): `revendiquer la prise` claims;
     `prévenir` a thing (`la dissémination`) prevents it: no speech ("none")."""
@@ -251,7 +230,7 @@ def sense_of(tok: Token, key: str, lex: Lexicon) -> str | None:
             t
             for t in near
             if t.pos_ == "NOUN"
-            and lemma(t).lower() not in TIME_NOUNS
+            and lemma(t).lower() not in TIME_WORDS
             and t.i > 0
             and t.doc[t.i - 1].pos_ == "DET"
         ][:1]

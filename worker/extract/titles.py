@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spacy.tokens import Span
+from spacy.tokens import Span, Token
 
 from veille.domain import Statement
 
@@ -95,6 +95,37 @@ def _speaker_in(ctx: DocContext, sent: Span, quotes: QuoteIndex) -> Speaker | No
     return None
 
 
+def _said(
+    ctx: DocContext,
+    sp: Speaker,
+    said: list[Token],
+    span: tuple[int, int],
+    content: str,
+    lex: Lexicon,
+    direct: bool = True,
+) -> Statement:
+    """One title statement: `sp` says the words `said` (typed and targeted from them)."""
+    start, end = span
+    type_ = _content_type(said, lex) or "statement"
+    exclude: set[str | None] = {sp.actor, None}
+    targets = content_targets(ctx, said, exclude) if type_ in TARGETED else []
+    return Statement(
+        speaker=sp.name,
+        speaker_actor=sp.actor,
+        type=type_,
+        targets=tuple(targets),
+        direct=direct,
+        background=False,
+        start=start,
+        end=end,
+        sentence=ctx.text[start:end],
+        content=content,
+        cue=":",
+        person=sp.person,
+        confidence=0.5 if direct else 0.45,
+    )
+
+
 def title_statements(
     ctx: DocContext, quotes: QuoteIndex, existing: list[Statement], lex: Lexicon
 ) -> list[Statement]:
@@ -130,26 +161,8 @@ def title_statements(
     if sp is None:
         return []
     quoted = [t for t in sent if quotes.inside(t.idx)]
-    type_ = _content_type(quoted, lex) or "statement"
-    targets = content_targets(ctx, quoted, {sp.actor, None}) if type_ in TARGETED else []
-    text = ctx.text
-    return [
-        Statement(
-            speaker=sp.name,
-            speaker_actor=sp.actor,
-            type=type_,
-            targets=tuple(targets),
-            direct=True,
-            background=False,
-            start=start,
-            end=end,
-            sentence=text[start:end],
-            content=" ".join(text[s:e] for s, e in qs),
-            cue=":",
-            person=sp.person,
-            confidence=0.5,
-        )
-    ]
+    content = " ".join(ctx.text[s:e] for s, e in qs)
+    return [_said(ctx, sp, quoted, (start, end), content, lex)]
 
 
 def _name_colon_title(
@@ -179,26 +192,9 @@ def _name_colon_title(
     if person is None:
         return []
     said = list(ctx.doc[colon.i + 1 : sent.end])
-    type_ = _content_type(said, lex) or "statement"
-    exclude: set[str | None] = {person.speaker_actor, None}
-    targets = content_targets(ctx, said, exclude) if type_ in TARGETED else []
-    return [
-        Statement(
-            speaker=person.speaker,
-            speaker_actor=person.speaker_actor,
-            type=type_,
-            targets=tuple(targets),
-            direct=False,
-            background=False,
-            start=start,
-            end=end,
-            sentence=ctx.text[start:end],
-            content=ctx.text[colon.idx + 1 : end].strip(),
-            cue=":",
-            person=True,
-            confidence=0.45,
-        )
-    ]
+    sp = Speaker(person.speaker, person.speaker_actor, True)
+    content = ctx.text[colon.idx + 1 : end].strip()
+    return [_said(ctx, sp, said, (start, end), content, lex, direct=False)]
 
 
 def _segment_statements(
@@ -226,24 +222,6 @@ def _segment_statements(
         if sp is None:
             continue
         quoted = [t for t in seg if quotes.inside(t.idx)]
-        type_ = _content_type(quoted, lex) or "statement"
-        exclude: set[str | None] = {sp.actor, None}
-        targets = content_targets(ctx, quoted, exclude) if type_ in TARGETED else []
-        out.append(
-            Statement(
-                speaker=sp.name,
-                speaker_actor=sp.actor,
-                type=type_,
-                targets=tuple(targets),
-                direct=True,
-                background=False,
-                start=start,
-                end=end,
-                sentence=text[start:end],
-                content=" ".join(text[s:e] for s, e in qs),
-                cue=":",
-                person=sp.person,
-                confidence=0.5,
-            )
-        )
+        content = " ".join(text[s:e] for s, e in qs)
+        out.append(_said(ctx, sp, quoted, (start, end), content, lex))
     return out
