@@ -10,14 +10,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worker.extract import Extractor, load_model  # noqa: E402
+from worker.extract import Extractor  # noqa: E402
 
 NB = "\u00a0"
 
 
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor(load_model())
+@pytest.fixture
+def ex(extractor: Extractor) -> Extractor:
+    """The session's extractor (conftest), under this module's short name."""
+    return extractor
 
 
 def acts(ex: Extractor, text: str) -> list[tuple[str | None, str, tuple[str, ...]]]:
