@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -29,6 +28,7 @@ from veille.settings import Settings
 from worker.context import Runtime
 from worker.outbox import deliver_due
 from worker.pipeline import process_items, record_failure, unprocessed_item_ids
+from worker.retryable import is_connection_error
 
 log = logging.getLogger("veille.scheduler")
 
@@ -42,12 +42,15 @@ class Dispatcher(Protocol):
 
     def recover(self) -> None: ...
 
+    def stop(self) -> None: ...
+
 
 @dataclass
 class InProcess:
     """Embedded mode: process items and send alerts right here, in batches."""
 
     runtime: Runtime
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def items(self, item_ids: Sequence[int]) -> None:
         """Extract the items (batched through spaCy) and deliver their alerts."""
@@ -56,6 +59,10 @@ class InProcess:
             return
         ctx = self.runtime.pipeline()
         for start in range(0, len(pending), 64):
+            if self.stopping.is_set():
+                # what is left is in the database: the next start processes it
+                log.info("stopping: %d items left for the next start", len(pending) - start)
+                return
             batch = pending[start : start + 64]
             try:
                 process_items(ctx, batch)
@@ -78,26 +85,57 @@ class InProcess:
         """Process items a killed run left behind."""
         self.items([])
 
+    def stop(self) -> None:
+        """Finish the batch in hand and take no other."""
+        self.stopping.set()
+
 
 @dataclass
 class ViaCelery:
-    """Scaled-out mode: enqueue ids for Celery workers."""
+    """Scaled-out mode: enqueue ids for Celery workers.
+
+    Ids that could not be enqueued (the broker is away) wait in a bounded backlog and go out
+    at the next tick the broker answers; past the bound, the database sweep finds them.
+    """
 
     sessions: sessionmaker[Session]
     stale_after: timedelta = timedelta(minutes=2)
+    max_backlog: int = 100_000
+    backlog: list[int] = field(default_factory=list)
 
     def items(self, item_ids: Sequence[int]) -> None:
         """One task per item id; the payload stays in the database."""
         from worker.tasks import process_item_task
 
-        for item_id in item_ids:
-            process_item_task.delay(item_id)
+        waiting = set(self.backlog)
+        pending = self.backlog + [i for i in dict.fromkeys(item_ids) if i not in waiting]
+        for n, item_id in enumerate(pending):
+            try:
+                process_item_task.delay(item_id)
+            except Exception as exc:
+                if not is_connection_error(exc):
+                    raise
+                self.backlog = pending[n:][: self.max_backlog]
+                log.warning(
+                    "broker unavailable (%s): %d items wait to be enqueued",
+                    type(exc).__name__,
+                    len(self.backlog),
+                )
+                return
+        if self.backlog:
+            log.info("broker back: %d waiting items enqueued", len(self.backlog))
+        self.backlog = []
 
     def deliveries(self) -> None:
         """Ask a worker to sweep the outbox for due retries."""
         from worker.tasks import deliver_task
 
-        deliver_task.delay(None)
+        try:
+            deliver_task.delay(None)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            log.warning("broker unavailable (%s): outbox sweep skipped", type(exc).__name__)
 
     def recover(self) -> None:
         """Enqueue again items left unprocessed for a while (a lost message, a dead worker)."""
@@ -105,6 +143,9 @@ class ViaCelery:
         if stale:
             log.warning("re-enqueuing %d items left unprocessed", len(stale))
             self.items(stale)
+
+    def stop(self) -> None:
+        """Nothing in hand: every enqueued id is the workers' (and the database's)."""
 
 
 def policy(settings: Settings) -> PollPolicy:
@@ -248,16 +289,39 @@ def run_forever(runtime: Runtime, dispatcher: Dispatcher, extra_jobs: Sequence =
         len(feed_ids),
         runtime.settings.poll_interval,
     )
-    _stop_on_sigterm()
+    restore = _raise_on_signals()
     try:
         sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("stopping")
-    finally:
+    except (KeyboardInterrupt, SystemExit, Stop) as exc:
+        log.info("stopping (%s): finishing the work in hand", exc or type(exc).__name__)
+    try:
+        dispatcher.stop()
+        # no new jobs; wait for the running ones (a poll in flight ends within its timeouts)
+        sched.shutdown(wait=True)
         poller.close()
+        log.info("stopped")
+    except (KeyboardInterrupt, Stop):
+        log.warning("second signal: stopping without waiting for the work in hand")
+    finally:
+        restore()
 
 
-def _stop_on_sigterm() -> None:
-    """`docker stop` and systemd send SIGTERM: stop as cleanly as on Ctrl-C."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+class Stop(Exception):
+    """Raised in the main thread by SIGTERM (`docker stop`, systemd) or SIGINT (Ctrl-C)."""
+
+
+def _raise_on_signals() -> Callable[[], None]:
+    """Turn SIGTERM and SIGINT into `Stop`, so both stop as cleanly; returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise Stop(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore

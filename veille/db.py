@@ -41,7 +41,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a database behind a dead route fails within seconds instead of hanging a task
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
 def migrate(engine: Engine) -> None:
