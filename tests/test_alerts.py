@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from feedserver import FeedServer, rss_feed
 from receivers import WebhookReceiver
@@ -172,15 +173,15 @@ def test_gone_endpoint_is_disabled_and_retry_sends_again(tmp_path: Path, extract
             poll_cycle(rt, InProcess(rt), feeds_to_poll(rt), only_due=False)
             with rt.sessions() as s:
                 hooks = s.scalars(select(Delivery).where(Delivery.channel.like("webhook:%"))).all()
-            assert hooks and all(d.status == "failed" for d in hooks)
+            assert hooks and all(d.status == "held" for d in hooks)
             assert len(receiver.requests) == 1, "after 410 nothing more is sent to that endpoint"
-            assert "410 Gone" in (hooks[-1].last_error or "")
-            assert not any(c.startswith("webhook:") for c in rt.pipeline().channels)
+            assert "410 Gone" in (hooks[0].last_error or "")
+            assert any(c.startswith("webhook:") for c in rt.pipeline().held)
         finally:
             rt.close()
         runner = CliRunner()
         listed = runner.invoke(main, ["alerts", "list", "--failed", "--db", db])
-        assert listed.exit_code == 0 and "failed" in listed.output and "410" in listed.output
+        assert listed.exit_code == 0 and "held" in listed.output and "410" in listed.output
         receiver.always(200)
         retried = runner.invoke(
             main,
@@ -197,6 +198,112 @@ def test_gone_endpoint_is_disabled_and_retry_sends_again(tmp_path: Path, extract
             ],
         )
         assert retried.exit_code == 0, retried.output
+        sent = [r.headers["webhook-id"] for r in receiver.requests if r.status == 200]
+        assert sorted(sent) == sorted(d.alert_id for d in hooks), "all it held, once each"
+
+
+MORE = [
+    (
+        "Lavrov menace l'Alliance",
+        "« Si l'Alliance continue d'avancer vers nos frontières, nous prendrons des mesures "
+        "militaires », a averti vendredi le ministre russe des Affaires étrangères, Sergueï Lavrov.",
+    ),
+    (
+        "Moscou avertit Kiev",
+        "Le président russe Vladimir Poutine a averti mercredi que la Russie répondrait "
+        "« fermement » à toute provocation de l'Otan en mer Noire.",
+    ),
+]
+
+
+@pytest.mark.parametrize("how", ["channels enable", "retry --channel", "retry ID"])
+def test_gone_endpoint_holds_later_alerts_and_enabling_sends_each_once(
+    db_url: str, extractor, how: str
+) -> None:  # type: ignore[no-untyped-def]
+    with FeedServer() as srv, WebhookReceiver() as receiver:
+        srv.route("/afp.xml", body=DEMO_FEED)
+        srv.route("/more.xml", body=rss_feed("Fil", MORE, link="https://fil.test/"))
+        receiver.always(410)
+        for path in ("/afp.xml", "/more.xml"):  # the second feed's alerts come after the 410
+            settings = Settings(
+                database_url=db_url, webhook_url=receiver.url, feeds=(FeedConfig(srv.url(path)),)
+            )
+            rt = build_runtime(settings, stream=io.StringIO(), extractor=extractor)
+            try:
+                poll_cycle(rt, InProcess(rt), feeds_to_poll(rt), only_due=False)
+            finally:
+                rt.close()
+        assert len(receiver.requests) == 1, "nothing more is sent to a gone endpoint"
+        rt = build_runtime(settings, stream=io.StringIO(), extractor=extractor)
+        with rt.sessions() as s:
+            alert_ids = set(s.scalars(select(Alert.id)))
+            hooks = s.scalars(select(Delivery).where(Delivery.channel.like("webhook:%"))).all()
+        rt.close()
+        assert len(alert_ids) >= 5
+        assert {d.alert_id for d in hooks} == alert_ids, "every later alert has a delivery"
+        assert {d.status for d in hooks} == {"held"}
+        runner = CliRunner()
+        listed = runner.invoke(main, ["alerts", "list", "--held", "--db", db_url])
+        assert listed.exit_code == 0, listed.output
+        rows = [line for line in listed.output.splitlines() if line.startswith("delivery ")]
+        assert len(rows) == len(alert_ids) and all(" held " in r for r in rows)
+        common = ["--db", db_url, "--webhook", receiver.url, "--feed", srv.url("/afp.xml")]
+        state = runner.invoke(main, ["channels", "list", *common])
+        assert "DISABLED" in state.output and f"{len(alert_ids)} held" in state.output
+        receiver.always(200)
+        cmd = {
+            "channels enable": ["channels", "enable", "webhook"],
+            "retry --channel": ["alerts", "retry", "--channel", "webhook"],
+            "retry ID": ["alerts", "retry", str(hooks[-1].id)],
+        }[how]
+        done = runner.invoke(main, [*cmd, *common])
+        assert done.exit_code == 0, done.output
+        again = runner.invoke(main, [*cmd, *common])  # doing it twice sends nothing twice
+        assert again.exit_code == 0 or "no delivery waiting" in again.output, again.output
+        ok = [r.headers["webhook-id"] for r in receiver.requests if r.status == 200]
+        assert sorted(ok) == sorted(alert_ids), "every alert delivered exactly once"
+        state = runner.invoke(main, ["channels", "list", *common])
+        assert "DISABLED" not in state.output and f"{len(alert_ids)} sent" in state.output
+
+
+def test_failed_lists_retrying_deliveries_and_retry_sends_one_now(db_url: str, extractor) -> None:  # type: ignore[no-untyped-def]
+    with FeedServer() as srv, WebhookReceiver() as receiver:
+        srv.route("/afp.xml", body=DEMO_FEED)
+        settings = Settings(
+            database_url=db_url, webhook_url=receiver.url, feeds=(FeedConfig(srv.url("/afp.xml")),)
+        )
+        receiver.always(500)
+        rt = build_runtime(settings, stream=io.StringIO(), extractor=extractor)
+        try:
+            poll_cycle(rt, InProcess(rt), feeds_to_poll(rt), only_due=False)
+            with rt.sessions() as s:
+                hooks = s.scalars(select(Delivery).where(Delivery.channel.like("webhook:%"))).all()
+        finally:
+            rt.close()
+        assert hooks and {d.status for d in hooks} == {"pending"}
+        runner = CliRunner()
+        listed = runner.invoke(main, ["alerts", "list", "--failed", "--db", db_url])
+        assert listed.exit_code == 0, listed.output
+        assert listed.output.count("retrying 1 attempt(s)") == len(hooks)
+        assert "HTTP 500" in listed.output and "next attempt: " in listed.output
+        receiver.always(200)
+        before = len(receiver.requests)
+        done = runner.invoke(
+            main,
+            [
+                "alerts",
+                "retry",
+                str(hooks[0].id),
+                "--db",
+                db_url,
+                "--webhook",
+                receiver.url,
+                "--feed",
+                srv.url("/afp.xml"),
+            ],
+        )
+        assert done.exit_code == 0, done.output
+        assert len(receiver.requests) == before + 1, "sent now, not at its next attempt time"
         assert receiver.requests[-1].status == 200
         assert receiver.requests[-1].headers["webhook-id"] == hooks[0].alert_id
 

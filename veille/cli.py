@@ -113,11 +113,18 @@ def main() -> None:
 
 def register() -> None:
     """Attach the subcommands (kept in their own modules)."""
-    from veille import commands_alerts, commands_feeds, commands_service, commands_web
+    from veille import (
+        commands_alerts,
+        commands_channels,
+        commands_feeds,
+        commands_service,
+        commands_web,
+    )
 
     commands_service.register(main)
     commands_feeds.register(main)
     commands_alerts.register(main)
+    commands_channels.register(main)
     commands_web.register(main)
 
 

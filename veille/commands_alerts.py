@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from veille.cli import build_settings, settings_options
 from veille.db import make_engine, migrate, session_factory
 from veille.models import Alert, Delivery, Feed, Item, StatementRow, utcnow
 from veille.models import Rule as RuleRow
+from worker.holds import HELD
 from worker.rules import RuleError, load_rules, rule_from_dict
 
 _db = click.option(
@@ -165,14 +166,30 @@ def alerts_group() -> None:
     """Alerts that fired and their deliveries."""
 
 
+def _when(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return "now"
+    secs = round((at - now).total_seconds())
+    rel = f"in {secs} s" if secs >= 0 else f"{-secs} s overdue"
+    return f"{at.isoformat(timespec='seconds')} ({rel})"
+
+
 @alerts_group.command("list")
-@click.option("--failed", is_flag=True, help="Only deliveries that failed for good.")
+@click.option(
+    "--failed",
+    is_flag=True,
+    help="Only deliveries not getting through: being retried, held or failed for good.",
+)
+@click.option("--held", is_flag=True, help="Only deliveries held for a disabled channel.")
 @click.option("--limit", type=int, default=50, show_default=True)
 @_db
 @_config
-def alerts_list(failed: bool, limit: int, database_url: str | None, config: str | None) -> None:
-    """List recent alerts with each delivery's status and attempts."""
+def alerts_list(
+    failed: bool, held: bool, limit: int, database_url: str | None, config: str | None
+) -> None:
+    """List recent alerts with each delivery's status, attempts and next attempt."""
     _, sessions = _open(database_url, config)
+    now = utcnow()
     with sessions() as session:
         q = (
             select(Delivery, Alert, StatementRow)
@@ -181,31 +198,62 @@ def alerts_list(failed: bool, limit: int, database_url: str | None, config: str 
             .order_by(Alert.created_at.desc(), Delivery.id)
             .limit(limit)
         )
-        if failed:
-            q = q.where(Delivery.status == "failed")
+        if held:
+            q = q.where(Delivery.status == HELD)
+        elif failed:
+            q = q.where(
+                or_(
+                    Delivery.status.in_(["failed", HELD]),
+                    and_(Delivery.status == "pending", Delivery.attempts > 0),
+                )
+            )
         for d, alert, st in session.execute(q).all():
+            retrying = d.status == "pending" and d.attempts > 0
             click.echo(
-                f"delivery {d.id:<5} {d.status:8} {d.attempts} attempt(s)  {d.channel}\n"
+                f"delivery {d.id:<5} {'retrying' if retrying else d.status:8} "
+                f"{d.attempts} attempt(s)  {d.channel}\n"
                 f"  alert {alert.id} [{alert.rule}] {st.type.upper()} {st.speaker} "
                 f"({st.speaker_actor}) → {','.join(st.targets) or '-'}"
             )
             if d.last_error:
                 click.echo(f"  last error: {d.last_error}")
+            if d.status == "pending" and d.attempts:
+                click.echo(f"  next attempt: {_when(d.next_attempt_at, now)}")
+            elif d.status == HELD:
+                click.echo("  held until its channel is enabled (`veille channels enable`)")
 
 
 @alerts_group.command("retry")
-@click.argument("ident")
+@click.argument("ident", required=False)
+@click.option(
+    "--channel",
+    "channel",
+    default=None,
+    help="Enable this channel again and send everything it holds (e.g. webhook).",
+)
 @settings_options
-def alerts_retry(ident: str, **params: Any) -> None:
-    """Send a failed delivery (by delivery id, or every failed one of an alert id) again now."""
-    from worker.context import build_runtime
-    from worker.outbox import deliver_due, enable_channels
+def alerts_retry(ident: str | None, channel: str | None, **params: Any) -> None:
+    """Send a delivery now (by delivery id, or every unsent one of an alert id), or a channel's.
 
+    A delivery being retried, held by a disabled channel or failed for good is made due now;
+    if its channel was disabled by a 410 Gone, the channel is enabled again and everything it
+    held is sent too, once each.
+    """
+    from veille.commands_channels import enable_and_send, send_now
+    from worker.context import build_runtime
+    from worker.holds import disabled_in, enable_channels
+
+    if (ident is None) == (channel is None):
+        raise click.UsageError("give a delivery or alert id, or --channel NAME (not both)")
     settings = build_settings(params)
     rt = build_runtime(settings)
     try:
+        if channel is not None:
+            enable_and_send(rt, channel)
+            return
+        assert ident is not None
         with rt.sessions() as session, session.begin():
-            q = select(Delivery).where(Delivery.status == "failed")
+            q = select(Delivery).where(Delivery.status.in_(["failed", "pending", HELD]))
             q = (
                 q.where(Delivery.id == int(ident))
                 if ident.isdigit()
@@ -213,15 +261,23 @@ def alerts_retry(ident: str, **params: Any) -> None:
             )
             deliveries = list(session.scalars(q))
             if not deliveries:
-                raise click.ClickException(f"no failed delivery matches {ident!r}")
+                raise click.ClickException(
+                    f"no delivery waiting to be sent matches {ident!r} "
+                    "(retrying, held or failed; `veille alerts list` shows them)"
+                )
+            disabled = disabled_in(session)
+            gone = sorted({d.channel for d in deliveries if d.channel in disabled})
+            ids = {d.id for d in deliveries}
             for d in deliveries:
-                d.status, d.next_attempt_at, d.claimed_until = "pending", None, None
-            enable_channels(session, sorted({d.channel for d in deliveries}))
-            alert_ids = sorted({d.alert_id for d in deliveries})
-        counts = deliver_due(rt.sessions, rt.channels, alert_ids)
+                if d.status != "pending":  # failed or held: nobody is sending it
+                    d.claimed_until = None
+                d.status, d.next_attempt_at = "pending", None
+            resumed = enable_channels(session, gone)
+        for name in gone:
+            click.echo(f"{name} enabled again")
+        send_now(rt, sorted(ids | set(resumed)))
     finally:
         rt.close()
-    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing sent")
 
 
 def register(group: click.Group) -> None:

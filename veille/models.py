@@ -195,7 +195,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(512))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sent/failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sent/failed/held
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -103,15 +103,20 @@ class Runtime:
         return self._extractor
 
     def pipeline(self) -> PipelineContext:
-        """A pipeline context with the rules and enabled channels as they stand now."""
-        from worker.outbox import disabled_channels
+        """A pipeline context with the rules and channels as they stand now.
+
+        Alerts still get a delivery row for a channel disabled by a 410 Gone, held until
+        the channel is enabled again, so nothing is lost while it is off.
+        """
+        from worker.holds import disabled_channels
 
         disabled = disabled_channels(self.sessions)
         return PipelineContext(
             sessions=self.sessions,
             extractor=self.extractor,
             rules=rules_in_force(self.settings, self.sessions),
-            channels=[c for c in self.channels if c not in disabled],
+            channels=list(self.channels),
+            held=frozenset(c for c in self.channels if c in disabled),
             window=timedelta(days=self.settings.dedupe_window_days),
         )
 

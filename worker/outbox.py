@@ -1,12 +1,17 @@
 """Sending the outbox: deliveries are claimed in the database, sent, and every attempt recorded.
 
 A delivery row is written in the same transaction as its alert; this module sends what is due.
-Claiming with a conditional UPDATE makes a duplicated task harmless: only one sender wins.
+Claiming with a conditional UPDATE makes a duplicated task harmless: only one sender wins. The
+claim is a short lease the sender renews while it sends, so the claims of a process that died
+mid-send lapse within ``LEASE`` and another sender (or the restarted one) retakes them.
+Delivery is at least once: a sender killed after the receiver got the POST but before the
+answer was recorded sends it again, with the same ``webhook-id``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -17,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from veille.domain import AlertMessage, Source, Statement
 from veille.models import (
     Alert,
-    ChannelState,
     Delivery,
     DeliveryAttempt,
     Feed,
@@ -27,9 +31,12 @@ from veille.models import (
 )
 from veille.store import items_carrying
 from worker.delivery.retry import next_attempt_at
+from worker.holds import HELD, disable_channel, disable_reason, disabled_in
 
 log = logging.getLogger("veille.delivery")
-CLAIM = timedelta(seconds=120)
+# A claim lapses LEASE after its last renewal; a live sender renews it every RENEW.
+LEASE = timedelta(seconds=10)
+RENEW = timedelta(seconds=3)
 
 
 class Channel(Protocol):
@@ -87,7 +94,9 @@ def alert_message(session: Session, alert_id: str) -> AlertMessage | None:
     )
 
 
-def _claim(sessions: sessionmaker[Session], delivery_id: int, now: datetime) -> bool:
+def _claim(sessions: sessionmaker[Session], delivery_id: int, now: datetime) -> datetime | None:
+    """Take a pending delivery nobody holds a live claim on; the lease's end is the token."""
+    until = now + LEASE
     with sessions() as session, session.begin():
         res = session.execute(
             update(Delivery)
@@ -96,21 +105,59 @@ def _claim(sessions: sessionmaker[Session], delivery_id: int, now: datetime) -> 
                 Delivery.status == "pending",
                 or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
             )
-            .values(claimed_until=now + CLAIM)
+            .values(claimed_until=until)
         )
-        return bool(getattr(res, "rowcount", 0) == 1)
+        return until if getattr(res, "rowcount", 0) == 1 else None
+
+
+class _Lease:
+    """Renews a claim every RENEW while this process sends, so only a dead sender's lapses."""
+
+    def __init__(self, sessions: sessionmaker[Session], delivery_id: int, until: datetime) -> None:
+        self._sessions, self._id, self.until = sessions, delivery_id, until
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{delivery_id}", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(RENEW.total_seconds()):
+            until = utcnow() + LEASE
+            try:
+                with self._sessions() as session, session.begin():
+                    res = session.execute(
+                        update(Delivery)
+                        .where(Delivery.id == self._id, Delivery.claimed_until == self.until)
+                        .values(claimed_until=until)
+                    )
+                if getattr(res, "rowcount", 0) != 1:
+                    return  # finished meanwhile, or no longer ours
+                self.until = until
+            except Exception:  # the database is away: the send goes on, renew next time
+                log.warning("could not renew the claim on delivery %s", self._id, exc_info=True)
 
 
 def due_delivery_ids(
-    sessions: sessionmaker[Session], now: datetime, alert_ids: Sequence[str] | None = None
+    sessions: sessionmaker[Session],
+    now: datetime,
+    alert_ids: Sequence[str] | None = None,
+    delivery_ids: Sequence[int] | None = None,
 ) -> list[int]:
-    """Deliveries whose time has come (all of them, or those of the given alerts)."""
+    """Deliveries whose time has come (all of them, or those of the given alerts or ids)."""
     q = select(Delivery.id).where(
         Delivery.status == "pending",
         or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
     )
     if alert_ids is not None:
         q = q.where(Delivery.alert_id.in_(list(alert_ids)))
+    if delivery_ids is not None:
+        q = q.where(Delivery.id.in_(list(delivery_ids)))
     with sessions() as session:
         return list(session.scalars(q.order_by(Delivery.id)))
 
@@ -123,26 +170,41 @@ def deliver_one(
 ) -> str | None:
     """Send one claimed delivery and record the attempt; returns its new status."""
     now = now or utcnow()
-    if not _claim(sessions, delivery_id, now):
+    until = _claim(sessions, delivery_id, now)
+    if until is None:
         return None
     with sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         assert delivery is not None
+        if delivery.channel in disabled_in(session):
+            return _hold(sessions, delivery_id)
         msg = alert_message(session, delivery.alert_id)
         channel = channels.get(delivery.channel)
     if msg is None or channel is None:
         reason = "alert vanished" if msg is None else f"channel {delivery.channel!r} not configured"
         _finish(sessions, delivery_id, ok=False, status_code=None, error=reason, final=True)
         return "failed"
-    try:
-        attempt = channel.send(msg)
-        ok, code = bool(attempt.ok), getattr(attempt, "status_code", None)
-        error = attempt.error
-        final = not ok and not attempt.retryable  # 410 Gone, a rejected message: no retry
-    except Exception as exc:  # a channel bug must not lose the alert: retry later
-        log.exception("channel %s raised", delivery.channel)
-        ok, code, error, final = False, None, f"{type(exc).__name__}: {exc}", False
+    with _Lease(sessions, delivery_id, until):
+        try:
+            attempt = channel.send(msg)
+            ok, code = bool(attempt.ok), getattr(attempt, "status_code", None)
+            error = attempt.error
+            final = not ok and not attempt.retryable  # 410 Gone, a rejected message: no retry
+        except Exception as exc:  # a channel bug must not lose the alert: retry later
+            log.exception("channel %s raised", delivery.channel)
+            ok, code, error, final = False, None, f"{type(exc).__name__}: {exc}", False
     return _finish(sessions, delivery_id, ok=ok, status_code=code, error=error, final=final)
+
+
+def _hold(sessions: sessionmaker[Session], delivery_id: int) -> str:
+    """A pending delivery to a disabled channel (written before the 410 was known) waits."""
+    with sessions() as session, session.begin():
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == "pending")
+            .values(status=HELD, claimed_until=None, next_attempt_at=None)
+        )
+    return HELD
 
 
 def _finish(
@@ -168,11 +230,13 @@ def _finish(
         else:
             d.last_error = error or (f"HTTP {status_code}" if status_code else "failed")
             nxt = None if final else next_attempt_at(d.attempts, now)
-            if nxt is None:
+            if final and status_code == 410:
+                disable_channel(session, d.channel, now)
+                d.status, d.next_attempt_at = HELD, None
+                log.warning("%s", disable_reason(d.channel))
+            elif nxt is None:
                 d.status = "failed"
                 log.warning("delivery %s to %s failed for good: %s", d.id, d.channel, d.last_error)
-                if status_code == 410:
-                    _disable_channel(session, d.channel, now)
             else:
                 d.next_attempt_at = nxt
                 log.warning(
@@ -185,50 +249,17 @@ def _finish(
         return d.status
 
 
-def _disable_channel(session: Session, channel: str, now: datetime) -> None:
-    reason = f"{channel} answered 410 Gone: endpoint disabled (`veille alerts retry` re-enables)"
-    state = session.get(ChannelState, channel)
-    if state is None:
-        session.add(ChannelState(channel=channel, disabled_reason=reason, disabled_at=now))
-    else:
-        state.disabled_reason, state.disabled_at = reason, now
-    session.execute(
-        update(Delivery)
-        .where(Delivery.channel == channel, Delivery.status == "pending")
-        .values(status="failed", last_error=reason)
-    )
-    log.warning("%s", reason)
-
-
-def disabled_channels(sessions: sessionmaker[Session]) -> dict[str, str]:
-    """Channels disabled by a 410 Gone, with the reason."""
-    with sessions() as session:
-        return {
-            s.channel: s.disabled_reason or "disabled"
-            for s in session.scalars(
-                select(ChannelState).where(ChannelState.disabled_at.is_not(None))
-            )
-        }
-
-
-def enable_channels(session: Session, channels: Sequence[str]) -> None:
-    """Re-enable channels a user retries deliveries to."""
-    for channel in channels:
-        state = session.get(ChannelState, channel)
-        if state is not None:
-            state.disabled_reason, state.disabled_at = None, None
-
-
 def deliver_due(
     sessions: sessionmaker[Session],
     channels: Mapping[str, Channel],
     alert_ids: Sequence[str] | None = None,
     now: datetime | None = None,
+    delivery_ids: Sequence[int] | None = None,
 ) -> dict[str, int]:
-    """Send every due delivery (optionally only those of some alerts); counts by outcome."""
+    """Send every due delivery (optionally only those of some alerts or ids); counts by outcome."""
     counts: dict[str, int] = {}
     now = now or utcnow()
-    for delivery_id in due_delivery_ids(sessions, now, alert_ids):
+    for delivery_id in due_delivery_ids(sessions, now, alert_ids, delivery_ids):
         status = deliver_one(sessions, channels, delivery_id, now) or "skipped"
         counts[status] = counts.get(status, 0) + 1
     return counts

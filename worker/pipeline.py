@@ -44,6 +44,7 @@ class PipelineContext:
     extractor: StatementExtractor
     rules: list[Rule]
     channels: Sequence[str]  # channel names an alert is delivered to
+    held: frozenset[str] = frozenset()  # channels disabled by a 410: their deliveries wait
     window: timedelta = timedelta(days=7)
     on_alerts: Callable[[list[str]], None] | None = field(default=None)
 
@@ -123,7 +124,8 @@ def _record(
             for channel in ctx.channels:
                 if rule.channels and not any(channel.startswith(c) for c in rule.channels):
                     continue
-                session.add(Delivery(alert_id=alert.id, channel=channel, status="pending"))
+                status = "held" if channel in ctx.held else "pending"
+                session.add(Delivery(alert_id=alert.id, channel=channel, status=status))
             alert_ids.append(alert.id)
     item.processed_at = utcnow()
     item.error = None

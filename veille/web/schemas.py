@@ -92,7 +92,10 @@ class DeliveryView(View):
     """Where an alert was sent, how it went, and every attempt."""
 
     channel: str = Field(description="Channel kind and target, with secrets removed.")
-    status: str
+    status: str = Field(
+        description="pending (due or being retried), sent, failed (for good), or held "
+        "(its channel answered 410 Gone and is disabled: sent once enabled again)."
+    )
     attempts: int
     last_error: str | None
     delivered_at: datetime | None

@@ -1,4 +1,8 @@
-"""Retry schedule for failed deliveries: quick first retry, then backing off to a day."""
+"""Retry schedule for failed deliveries: quick retries for short outages, then backing off to a day.
+
+The early steps are seconds apart so a receiver back after a minute or two gets its alerts
+within seconds of returning; the later ones keep the overall horizon near two days.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ __all__ = ["MAX_ATTEMPTS", "SCHEDULE", "next_attempt_at", "next_retry_at"]
 # Delay before the retry that follows failed attempt number i (1-based) is SCHEDULE[i - 1].
 SCHEDULE: tuple[timedelta, ...] = (
     timedelta(seconds=5),
+    timedelta(seconds=15),
+    timedelta(seconds=30),
+    timedelta(minutes=1),
+    timedelta(minutes=2),
     timedelta(minutes=5),
     timedelta(minutes=30),
     timedelta(hours=2),
