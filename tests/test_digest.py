@@ -116,6 +116,8 @@ def test_digest_command_previews_any_day(wire: tuple[Settings, Any], tmp_path: P
     assert text.exit_code == 0 and "prix fort" in text.output
     unsent = runner.invoke(main, [*args, "--send"])
     assert unsent.exit_code == 2 and "VEILLE_DIGEST_TO" in unsent.output
+    far = runner.invoke(main, ["digest", "--db", settings.database_url, "--date", "9999-12-31"])
+    assert far.exit_code == 2 and "out of range" in far.output and far.exception is not None
 
 
 def test_digest_command_sends(wire: tuple[Settings, Any]) -> None:

@@ -335,6 +335,26 @@ def test_run_jsonl_writes_spec_format_and_error_lines(ex):
     assert recs[3]["statements"] == []
 
 
+def test_run_jsonl_one_bad_line_costs_only_itself(ex):
+    """An invalid byte, bad JSON or a lone surrogate: one error record and report each."""
+    lines = [
+        json.dumps({"id": "a", "text": "Berlin a dénoncé une provocation."}).encode(),
+        b'{"id": "b", "text": "caf\xe9"}',
+        b"[" * 50_000,
+        json.dumps({"id": "c", "text": "\ud800 Moscou a menacé Kiev."}).encode(),
+        json.dumps({"id": "d", "text": "Berlin a dénoncé une provocation."}).encode(),
+    ]
+    out, errors = io.StringIO(), []
+    n = run_jsonl(
+        io.BytesIO(b"\n".join(lines) + b"\n"), out, ex, on_error=lambda *e: errors.append(e)
+    )
+    recs = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert n == 5 and [r["id"] for r in recs] == ["a", "line-2", "line-3", "c", "d"]
+    assert recs[0]["statements"] and recs[4]["statements"] == recs[0]["statements"]
+    assert [line for line, _ in errors] == [2, 3, 4]
+    assert "not UTF-8: byte 0xe9" in errors[0][1] and "surrogate" in errors[2][1]
+
+
 def test_user_data_files_extend_the_defaults(tmp_path):
     lex = tmp_path / "lex.toml"
     lex.write_text('[strong]\nwarning = ["tonner"]\n', encoding="utf-8")

@@ -89,9 +89,9 @@ def poll_cmd(once: bool, **params: Any) -> None:
 @click.option(
     "--input",
     "input_",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     default="-",
-    help="JSON lines {id, text[, published]} (default: stdin).",
+    help="JSON lines {id, text[, published]}, UTF-8 (default: stdin).",
 )
 @click.option(
     "--output",
@@ -101,13 +101,27 @@ def poll_cmd(once: bool, **params: Any) -> None:
 )
 @click.option("--model", default=None, help="spaCy model [env: VEILLE_SPACY_MODEL]")
 def extract_cmd(input_: Any, output: Any, model: str | None) -> None:
-    """Extract statements from JSON lines, in the format of the statements spec."""
+    """Extract statements from JSON lines, in the format of the statements spec.
+
+    A line that cannot be read (not UTF-8, not JSON, no string "text") gets an
+    {"id", "error"} record and one line on stderr; every other line is extracted. The exit
+    status is 1 when any line failed.
+    """
     from worker.extract import Extractor, load_model, run_jsonl
 
     settings = build_settings({"spacy_model": model})
     extractor = Extractor(load_model(settings.spacy_model))
-    count = run_jsonl(input_, output, extractor)
-    log.info("extracted %d documents", count)
+    failed: list[int] = []
+
+    def report(line: int, message: str) -> None:
+        failed.append(line)
+        click.echo(f"veille extract: line {line}: {message}", err=True)
+
+    count = run_jsonl(input_, output, extractor, on_error=report)
+    output.flush()
+    log.info("extracted %d documents, %d lines failed", count - len(failed), len(failed))
+    if failed:
+        sys.exit(1)
 
 
 @click.command("scheduler")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,10 @@ def digest_cmd(day: datetime | None, out: str | None, send: bool, **params: Any)
 
     settings = build_settings(params)
     when = day.date() if day else default_day(settings)
+    if not date.min + timedelta(days=1) < when < date.max - timedelta(days=1):
+        raise click.UsageError(
+            f"--date {when.isoformat()} is out of range (0001-01-03 to 9999-12-29)"
+        )
     with _sessions(settings)() as session:
         digest = build_digest(session, when, settings)
     if out:
