@@ -44,6 +44,41 @@ def test_bad_values_fail_with_the_key(env: dict[str, str], message: str) -> None
         load_settings(environ=env)
 
 
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("whsec_", "at least 24"),
+        ("whsec_!!!", "not valid base64"),
+        ("whsec_not base64!", "not valid base64"),
+        ("whsec_QQ==", "1 bytes"),
+        ("whsec_" + "QUJD" * 7, "21 bytes"),
+    ],
+)
+def test_bad_webhook_secrets_fail_cleanly(secret: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ={"VEILLE_WEBHOOK_SECRET": secret}, use_default_config=False)
+
+
+def test_a_24_byte_webhook_secret_is_accepted() -> None:
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the README's example, 24 bytes
+    s = load_settings(environ={"VEILLE_WEBHOOK_SECRET": secret}, use_default_config=False)
+    assert s.webhook_secret == secret
+
+
+@pytest.mark.parametrize("token", ["x", " ", "abc def ghi jkl mno", "0000000000000000000"])
+def test_weak_web_token_off_loopback_fails(token: str) -> None:
+    env = {"VEILLE_HOST": "0.0.0.0", "VEILLE_WEB_TOKEN": token}
+    with pytest.raises(SettingsError, match="web_token"):
+        load_settings(environ=env, use_default_config=False)
+
+
+def test_strong_web_token_off_loopback_and_any_token_on_loopback() -> None:
+    strong = {"VEILLE_HOST": "0.0.0.0", "VEILLE_WEB_TOKEN": "Zk4q-9vXe2LmT7wRb1Yc"}
+    assert load_settings(environ=strong, use_default_config=False).web_token
+    weak_local = {"VEILLE_HOST": "127.0.0.1", "VEILLE_WEB_TOKEN": "x"}
+    assert load_settings(environ=weak_local, use_default_config=False).web_token == "x"
+
+
 def test_unknown_toml_key_fails(tmp_path: Path) -> None:
     cfg = tmp_path / "v.toml"
     cfg.write_text("pol_interval = 5\n")

@@ -40,7 +40,7 @@ def test_no_token_off_loopback_is_refused_with_a_warning(
     with pytest.raises(InsecureBinding, match="VEILLE_WEB_TOKEN"):
         start_in_background(Settings(host="0.0.0.0", port=0), sessions)
     assert any("refusing to serve" in r.getMessage() for r in caplog.records)
-    check_binding("0.0.0.0", "a-token")  # with a token it may serve
+    check_binding("0.0.0.0", "Zk4q-9vXe2LmT7wRb1Yc")  # with a real token it may serve
 
 
 def test_web_command_refuses_too(tmp_path: Path) -> None:
@@ -49,6 +49,24 @@ def test_web_command_refuses_too(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "no token" in result.output
+
+
+@pytest.mark.parametrize("token", ["x", " ", "                    ", "aaaaaaaaaaaaaaaaaaaa"])
+def test_weak_token_off_loopback_is_refused(sessions: Any, token: str) -> None:
+    with pytest.raises(InsecureBinding, match="VEILLE_WEB_TOKEN"):
+        start_in_background(Settings(host="0.0.0.0", port=0, web_token=token), sessions)
+
+
+@pytest.mark.parametrize("token", ["x", "   ", "short-token"])
+def test_web_command_refuses_a_weak_token(tmp_path: Path, token: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["web", "--host", "0.0.0.0", "--db", f"sqlite:///{tmp_path / 'cli.db'}"],
+        env={"VEILLE_WEB_TOKEN": token},
+    )
+    assert result.exit_code == 2, result.output
+    assert "web_token" in result.output and "Traceback" not in result.output
+    assert token.strip() == "" or token not in result.output.split("web_token")[1]
 
 
 def test_token_by_header_query_or_cookie(sessions: Any) -> None:

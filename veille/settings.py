@@ -7,6 +7,9 @@ flags. A bad value fails loudly with the key and where it came from.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -186,8 +189,14 @@ def _validate(s: Settings, source: str) -> Settings:
         raise SettingsError(f"poll intervals must be positive, min <= max ({source})")
     if s.parse_workers < 0 or s.parse_workers > 64:
         raise SettingsError(f"parse_workers: between 0 and 64, not {s.parse_workers} ({source})")
-    if s.webhook_secret and not s.webhook_secret.startswith("whsec_"):
-        raise SettingsError(f"webhook_secret: must start with 'whsec_' ({source})")
+    if s.webhook_secret is not None:
+        problem = webhook_secret_problem(s.webhook_secret)
+        if problem:
+            raise SettingsError(f"webhook_secret: {problem} ({source})")
+    if s.web_token is not None and not is_loopback_host(s.host):
+        problem = web_token_problem(s.web_token)
+        if problem:
+            raise SettingsError(f"web_token: {problem} (host {s.host}, {source})")
     if s.smtp_security not in {"none", "starttls", "tls"}:
         raise SettingsError(f"smtp_security: one of none, starttls, tls ({source})")
     if s.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -196,6 +205,49 @@ def _validate(s: Settings, source: str) -> Settings:
     if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
         raise SettingsError(f"digest_time: expected HH:MM, got {s.digest_time!r} ({source})")
     return s
+
+
+MIN_WEBHOOK_KEY_BYTES = 24  # Standard Webhooks: keys of 24 to 64 bytes
+MIN_WEB_TOKEN_CHARS = 16
+MIN_WEB_TOKEN_DISTINCT = 8
+
+
+def webhook_secret_problem(secret: str) -> str | None:
+    """Why a ``whsec_<base64>`` secret is unusable (never quoting it), or None when it is fine."""
+    if not secret.startswith("whsec_"):
+        return "must start with 'whsec_' followed by base64"
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        return "what follows 'whsec_' is not valid base64"
+    if len(key) < MIN_WEBHOOK_KEY_BYTES:
+        return (
+            f"the key is {len(key)} bytes, at least {MIN_WEBHOOK_KEY_BYTES} are needed "
+            "(e.g. 'whsec_' + base64 of 32 random bytes)"
+        )
+    return None
+
+
+def web_token_problem(token: str) -> str | None:
+    """Why a web token is too weak to guard an app other machines reach, or None (never quoted)."""
+    if any(c.isspace() for c in token):
+        return "must not contain whitespace"
+    if len(token) < MIN_WEB_TOKEN_CHARS:
+        return f"is {len(token)} characters, at least {MIN_WEB_TOKEN_CHARS} are needed"
+    if len(set(token)) < MIN_WEB_TOKEN_DISTINCT:
+        return f"needs at least {MIN_WEB_TOKEN_DISTINCT} different characters (a random secret)"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: only this machine can connect."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _apply(values: dict[str, Any], raw: Mapping[str, Any], base: Path | None, source: str) -> None:

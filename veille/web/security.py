@@ -9,12 +9,13 @@ strict Content-Security-Policy, so feed text that slipped into markup still coul
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+
+from veille.settings import is_loopback_host, web_token_problem
 
 log = logging.getLogger("veille.web")
 
@@ -39,18 +40,19 @@ class InsecureBinding(RuntimeError):
 
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost: only this machine can connect."""
-    name = host.strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def check_binding(host: str, token: str | None) -> None:
     """Refuse to serve a non-loopback address without a token, saying why and what to do."""
-    if is_loopback(host) or token:
+    if is_loopback(host):
+        return
+    problem = web_token_problem(token) if token is not None else None
+    if token and problem:
+        message = f"refusing to serve the web app on {host}: VEILLE_WEB_TOKEN {problem}"
+        log.warning(message)
+        raise InsecureBinding(message)
+    if token:
         return
     message = (
         f"refusing to serve the web app on {host}: it is not a loopback address and no token "
