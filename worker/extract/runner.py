@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from .extractor import Extractor
-from .pipeline import check_text
+from .parts import cut
 
 
 def _published(value: Any) -> date | None:
@@ -23,7 +23,7 @@ def _published(value: Any) -> date | None:
         return date.fromisoformat(value[:10])
 
 
-def _parse(line: str, n: int) -> tuple[str, str, date | None]:
+def _parse(line: str, n: int) -> tuple[str, str, date | None, str | None]:
     obj = json.loads(line)
     if not isinstance(obj, dict):
         raise ValueError("line is not a JSON object")
@@ -31,20 +31,23 @@ def _parse(line: str, n: int) -> tuple[str, str, date | None]:
     text = obj.get("text")
     if not isinstance(text, str):
         raise ValueError(f"{doc_id}: missing or non-string 'text'")
-    return doc_id, check_text(text), _published(obj.get("published"))
+    kept, warning = cut(text)  # read as far as the cap, and say so in the output
+    return doc_id, kept, _published(obj.get("published")), warning
 
 
 def run_jsonl(infile: IO[str], outfile: IO[str], extractor: Extractor, batch_size: int = 32) -> int:
     """Extract every line of `infile` into `outfile`; malformed lines get an error record."""
-    good: list[tuple[str, str, date | None]] = []
+    good: list[tuple[str, str, date | None, str | None]] = []
     count = 0
 
     def flush() -> Iterator[None]:
-        items = [(text, pub) for _, text, pub in good]
-        for (doc_id, _, _), sts in zip(
+        items = [(text, pub) for _, text, pub, _ in good]
+        for (doc_id, _, _, warning), sts in zip(
             good, extractor.extract_many(items, batch_size), strict=True
         ):
-            rec = {"id": doc_id, "statements": [s.to_json() for s in sts]}
+            rec: dict[str, Any] = {"id": doc_id, "statements": [s.to_json() for s in sts]}
+            if warning:
+                rec["warning"] = warning
             outfile.write(json.dumps(rec, ensure_ascii=False) + "\n")
             yield None
 
