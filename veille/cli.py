@@ -113,10 +113,17 @@ def main() -> None:
 
 def register() -> None:
     """Attach the subcommands (kept in their own modules)."""
-    from veille import commands_alerts, commands_feeds, commands_service, commands_web
+    from veille import (
+        commands_alerts,
+        commands_feeds,
+        commands_items,
+        commands_service,
+        commands_web,
+    )
 
     commands_service.register(main)
     commands_feeds.register(main)
+    commands_items.register(main)
     commands_alerts.register(main)
     commands_web.register(main)
 

@@ -78,6 +78,9 @@ class Settings:
     dedupe_window_days: int = _opt(
         7, "A repeated statement within this many days joins its cluster."
     )
+    item_attempts: int = _opt(
+        3, "Attempts at extracting an item before it is set aside as failed (items retry)."
+    )
     log_level: str = _opt("INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).")
     worker_concurrency: int = _opt(2, "Celery worker processes started by `veille worker`.")
     host: str = _opt("127.0.0.1", "Address the web application binds to.")
@@ -186,6 +189,8 @@ def _validate(s: Settings, source: str) -> Settings:
         raise SettingsError(f"poll intervals must be positive, min <= max ({source})")
     if s.parse_workers < 0 or s.parse_workers > 64:
         raise SettingsError(f"parse_workers: between 0 and 64, not {s.parse_workers} ({source})")
+    if not 1 <= s.item_attempts <= 1000:
+        raise SettingsError(f"item_attempts: between 1 and 1000, not {s.item_attempts} ({source})")
     if s.webhook_secret and not s.webhook_secret.startswith("whsec_"):
         raise SettingsError(f"webhook_secret: must start with 'whsec_' ({source})")
     if s.smtp_security not in {"none", "starttls", "tls"}:

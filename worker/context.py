@@ -113,6 +113,7 @@ class Runtime:
             rules=rules_in_force(self.settings, self.sessions),
             channels=[c for c in self.channels if c not in disabled],
             window=timedelta(days=self.settings.dedupe_window_days),
+            max_attempts=self.settings.item_attempts,
         )
 
     def close(self) -> None:
