@@ -8,6 +8,12 @@ own, so two texts never look like rewrites of one dispatch (scheduler.dedupe).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
 
 # said at the start and at the end of every text (speaker, type, what `sentence` begins with)
 EARLY = (
@@ -45,3 +51,34 @@ def filler(chars: int, seed: int = 0) -> str:
 def long_text(chars: int, seed: int = 0) -> str:
     """A title, EARLY, `chars` characters of filler, then LATE: one item of a hostile feed."""
     return f"Dépêche {seed}\n\n{EARLY}\n\n{filler(chars, seed)}\n\n{LATE}"
+
+
+class SizeRecorder:
+    """A spaCy component that notes how many characters each batch of the model holds."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.batches.append([len(doc.text)])
+        return doc
+
+    def pipe(self, docs: Any, batch_size: int = 1000) -> Iterator[Doc]:
+        group = list(docs)  # one call per nlp.pipe: the batch the model was given
+        self.batches.append([len(d.text) for d in group])
+        yield from group
+
+
+@Language.factory("veille_test_sizes")
+def _make_recorder(nlp: Language, name: str) -> SizeRecorder:
+    return SizeRecorder()
+
+
+@contextmanager
+def recording(extractor: Any) -> Iterator[SizeRecorder]:
+    """The sizes of what the extractor's model parses within the block."""
+    recorder = extractor.nlp.add_pipe("veille_test_sizes", last=True)
+    try:
+        yield recorder
+    finally:
+        extractor.nlp.remove_pipe("veille_test_sizes")

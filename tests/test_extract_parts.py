@@ -7,42 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hugetext import EARLY, LATE, TITLE_LIKE, filler, long_text
-from spacy.language import Language
-from spacy.tokens import Doc
+from hugetext import EARLY, LATE, TITLE_LIKE, SizeRecorder, filler, long_text, recording
 
 from worker.extract.parts import BATCH_CHARS, MAX_CHARS, PART_CHARS, batches, cut, split
-
-
-class SizeRecorder:
-    """A spaCy component that notes how many characters each batch of the model holds."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[int]] = []
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.batches.append([len(doc.text)])
-        return doc
-
-    def pipe(self, docs: Any, batch_size: int = 1000) -> Iterator[Doc]:
-        group = list(docs)  # one call per nlp.pipe: the batch the model was given
-        self.batches.append([len(d.text) for d in group])
-        yield from group
-
-
-@Language.factory("veille_test_sizes")
-def _make_recorder(nlp: Language, name: str) -> SizeRecorder:
-    return SizeRecorder()
-
-
-@pytest.fixture
-def sizes(extractor: Any) -> Iterator[SizeRecorder]:
-    """The sizes of what the session's model parses during the test."""
-    recorder = extractor.nlp.add_pipe("veille_test_sizes", last=True)
-    try:
-        yield recorder
-    finally:
-        extractor.nlp.remove_pipe("veille_test_sizes")
 
 
 def test_a_text_within_the_limit_is_one_part() -> None:
@@ -83,6 +50,13 @@ def test_batches_are_bounded_in_texts_and_characters() -> None:
     parts = [(i, "x" * n) for i, n in enumerate([40_000, 40_000, 40_000, 10, 10, 10, 150_000])]
     groups = [[i for i, _ in g] for g in batches(parts, max_items=2, max_chars=100_000)]
     assert groups == [[0, 1], [2, 3], [4, 5], [6]]
+
+
+@pytest.fixture
+def sizes(extractor: Any) -> Iterator[SizeRecorder]:
+    """The sizes of what the session's model parses during the test."""
+    with recording(extractor) as recorder:
+        yield recorder
 
 
 def test_a_long_text_is_parsed_in_parts_with_offsets_into_the_whole(
