@@ -117,12 +117,14 @@ def register() -> None:
         commands_alerts,
         commands_channels,
         commands_feeds,
+        commands_items,
         commands_service,
         commands_web,
     )
 
     commands_service.register(main)
     commands_feeds.register(main)
+    commands_items.register(main)
     commands_alerts.register(main)
     commands_channels.register(main)
     commands_web.register(main)

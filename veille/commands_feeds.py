@@ -13,6 +13,7 @@ from veille.cli import build_settings
 from veille.db import make_engine, migrate, session_factory
 from veille.models import Feed, Item
 from veille.settings import resolve_feed_location
+from worker.failures import failed_counts
 
 db_option = click.option(
     "--db", "database_url", default=None, help="Database URL [env: VEILLE_DATABASE_URL]"
@@ -76,6 +77,7 @@ def feed_rows(sessions: Any) -> list[dict[str, Any]]:
         counts = dict(
             session.execute(select(Item.feed_id, func.count()).group_by(Item.feed_id)).all()
         )
+        failed = failed_counts(session)
         out = []
         for f in session.scalars(select(Feed).order_by(Feed.id)):
             out.append(
@@ -89,6 +91,7 @@ def feed_rows(sessions: Any) -> list[dict[str, Any]]:
                     "consecutive_failures": f.consecutive_failures,
                     "next_poll_at": f.next_poll_at.isoformat() if f.next_poll_at else None,
                     "items": counts.get(f.id, 0),
+                    "failed_items": failed.get(f.id, 0),
                     "interval": f.interval,
                     "fulltext": f.fulltext,
                     "disabled_reason": f.disabled_reason,
@@ -108,7 +111,8 @@ def list_cmd(fmt: str, database_url: str | None, config: str | None) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['status']:8} {r['items']:6} items  {r['url']}")
+        failed = f"  {r['failed_items']} failed" if r["failed_items"] else ""
+        click.echo(f"{r['status']:8} {r['items']:6} items{failed}  {r['url']}")
         if r["last_error"]:
             click.echo(f"{'':8} last error: {r['last_error']}")
 

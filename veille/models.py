@@ -120,7 +120,11 @@ class Item(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed
+    # failed extraction attempts; at `item_attempts` the item is set aside (failed_at) until
+    # `veille items retry`
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Cluster(Base):

@@ -81,6 +81,9 @@ class Settings:
     dedupe_window_days: int = _opt(
         7, "A repeated statement within this many days joins its cluster."
     )
+    item_attempts: int = _opt(
+        3, "Attempts at extracting an item before it is set aside as failed (items retry)."
+    )
     log_level: str = _opt("INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).")
     worker_concurrency: int = _opt(2, "Celery worker processes started by `veille worker`.")
     host: str = _opt("127.0.0.1", "Address the web application binds to.")
@@ -197,6 +200,8 @@ def _validate(s: Settings, source: str) -> Settings:
         problem = web_token_problem(s.web_token)
         if problem:
             raise SettingsError(f"web_token: {problem} (host {s.host}, {source})")
+    if not 1 <= s.item_attempts <= 1000:
+        raise SettingsError(f"item_attempts: between 1 and 1000, not {s.item_attempts} ({source})")
     if s.smtp_security not in {"none", "starttls", "tls"}:
         raise SettingsError(f"smtp_security: one of none, starttls, tls ({source})")
     if s.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

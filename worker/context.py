@@ -118,6 +118,7 @@ class Runtime:
             channels=list(self.channels),
             held=frozenset(c for c in self.channels if c in disabled),
             window=timedelta(days=self.settings.dedupe_window_days),
+            max_attempts=self.settings.item_attempts,
         )
 
     def close(self) -> None:

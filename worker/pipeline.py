@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from veille.domain import Statement
 from veille.models import Alert, Delivery, Feed, Item, StatementRow, utcnow
 from worker.clusters import assign_cluster
+from worker.failures import record_attempt
 from worker.rules import Rule
 
 log = logging.getLogger("veille.worker")
@@ -46,6 +47,7 @@ class PipelineContext:
     channels: Sequence[str]  # channel names an alert is delivered to
     held: frozenset[str] = frozenset()  # channels disabled by a 410: their deliveries wait
     window: timedelta = timedelta(days=7)
+    max_attempts: int = 3  # failed extractions before an item is set aside (item_attempts)
     on_alerts: Callable[[list[str]], None] | None = field(default=None)
 
 
@@ -138,7 +140,12 @@ def process_item(ctx: PipelineContext, item_id: int) -> ItemResult:
 
 
 def process_items(ctx: PipelineContext, item_ids: Sequence[int]) -> list[ItemResult]:
-    """Process several items, parsing their texts in one batch through the extractor."""
+    """Process several items, parsing their texts in one batch through the extractor.
+
+    An item the extractor fails on costs an attempt (see worker.failures); the others of the
+    batch are processed as usual."""
+    from worker.extract.parts import MAX_CHARS  # the extractor (and spaCy) is loaded by now
+
     todo: list[tuple[int, str, str, date | None]] = []
     results: dict[int, ItemResult] = {}
     with ctx.sessions() as session:
@@ -148,17 +155,74 @@ def process_items(ctx: PipelineContext, item_ids: Sequence[int]) -> list[ItemRes
                 results[item_id] = ItemResult(item_id, 0, (), skipped="no such item")
             elif item.processed_at is not None:
                 results[item_id] = ItemResult(item_id, 0, (), skipped="already processed")
+            elif item.failed_at is not None:
+                results[item_id] = ItemResult(item_id, 0, (), skipped="failed")
             else:
                 feed_url = session.scalar(select(Feed.url).where(Feed.id == item.feed_id)) or ""
                 pub = item.published.date() if item.published else None
-                todo.append((item_id, item_text(item), feed_url, pub))
-    extracted = ctx.extractor.extract_many([(text, pub) for _, text, _, pub in todo])
-    for (item_id, _text, feed_url, _pub), statements in zip(todo, extracted, strict=True):
+                text = item_text(item)
+                if len(text) > MAX_CHARS:
+                    log.warning(
+                        "item %s: text of %d characters, only the first %d are read",
+                        item_id,
+                        len(text),
+                        MAX_CHARS,
+                    )
+                todo.append((item_id, text, feed_url, pub))
+    extracted = iter(ctx.extractor.extract_many([(text, pub) for _, text, _, pub in todo]))
+    for n, (item_id, _text, feed_url, _pub) in enumerate(todo):
+        try:
+            statements = next(extracted)
+        except Exception as exc:
+            # the extractor failed somewhere in the batch: read the rest one by one, so that
+            # only the item it fails on pays for it
+            if n == len(todo) - 1:
+                results[item_id] = _failed(ctx, item_id, exc)
+            else:
+                log.debug("batch extraction failed; items one by one", exc_info=True)
+                for rest in todo[n:]:
+                    results[rest[0]] = _alone(ctx, *rest)
+            break
         results[item_id] = _store(ctx, item_id, feed_url, statements)
     all_alerts = [a for r in results.values() for a in r.alert_ids]
     if all_alerts and ctx.on_alerts is not None:
         ctx.on_alerts(all_alerts)
     return [results[i] for i in item_ids]
+
+
+def _alone(
+    ctx: PipelineContext, item_id: int, text: str, feed_url: str, pub: date | None
+) -> ItemResult:
+    """One item extracted on its own; a failure costs it an attempt."""
+    try:
+        (statements,) = ctx.extractor.extract_many([(text, pub)])
+    except Exception as exc:
+        return _failed(ctx, item_id, exc)
+    return _store(ctx, item_id, feed_url, statements)
+
+
+def _failed(ctx: PipelineContext, item_id: int, exc: Exception) -> ItemResult:
+    """Count the attempt; one log line, no traceback (it would repeat every cycle)."""
+    reason = f"{type(exc).__name__}: {exc}"[:2000]
+    attempt = record_attempt(ctx.sessions, item_id, reason, ctx.max_attempts)
+    if attempt.failed:
+        log.error(
+            "item %s set aside after %d failed attempts: %s (`veille items retry %s` tries again)",
+            item_id,
+            attempt.attempts,
+            reason,
+            item_id,
+        )
+    else:
+        log.warning(
+            "item %s could not be extracted (attempt %d of %d): %s",
+            item_id,
+            attempt.attempts,
+            ctx.max_attempts,
+            reason,
+        )
+    log.debug("item %s extraction failure", item_id, exc_info=exc)
+    return ItemResult(item_id, 0, (), skipped=f"failed: {reason}")
 
 
 def _store(
@@ -189,8 +253,9 @@ def record_failure(sessions: sessionmaker[Session], item_id: int, error: str) ->
 def unprocessed_item_ids(
     sessions: sessionmaker[Session], limit: int = 1000, older_than: timedelta | None = None
 ) -> list[int]:
-    """Items stored but not processed (a worker killed mid-task, a lost message)."""
-    q = select(Item.id).where(Item.processed_at.is_(None))
+    """Items stored but not processed (a worker killed mid-task, a lost message), except those
+    set aside as failed."""
+    q = select(Item.id).where(Item.processed_at.is_(None), Item.failed_at.is_(None))
     if older_than is not None:
         q = q.where(Item.fetched_at < utcnow() - older_than)
     with sessions() as session:

@@ -19,6 +19,7 @@ from veille.web.schemas import (
     Page,
 )
 from worker.delivery.email import safe_href
+from worker.failures import failed_counts
 
 
 def redact_channel(name: str) -> str:
@@ -162,6 +163,7 @@ def list_feeds(session: Session) -> list[FeedView]:
     counts = dict(
         session.execute(select(Item.feed_id, func.count(Item.id)).group_by(Item.feed_id)).all()
     )
+    failed = failed_counts(session)
     return [
         FeedView(
             id=f.id,
@@ -177,6 +179,7 @@ def list_feeds(session: Session) -> list[FeedView]:
             next_poll_at=f.next_poll_at,
             disabled_reason=f.disabled_reason,
             items=counts.get(f.id, 0),
+            failed_items=failed.get(f.id, 0),
         )
         for f in session.scalars(select(Feed).order_by(Feed.id))
     ]

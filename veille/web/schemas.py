@@ -130,3 +130,6 @@ class FeedView(View):
     next_poll_at: datetime | None
     disabled_reason: str | None
     items: int
+    failed_items: int = Field(
+        0, description="Items set aside after failing extraction (`veille items failed`)."
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
-from spacy.util import minibatch
 
 from veille.domain import Statement
 
@@ -23,6 +23,7 @@ from .coref import resolve_speakers
 from .cues import Cue, candidates, verb_cues
 from .lexicon import load_lexicon
 from .parsing import PARSER, parse, stepped_parser
+from .parts import batches, shifted, split
 from .pipeline import (
     LAZY_PIPES,
     as_date,
@@ -47,6 +48,16 @@ from .targets import (
     salient_counterpart,
 )
 from .titles import title_statements
+
+
+@dataclass(eq=False)
+class _Pending:
+    """An item of `extract_many` until every part of it that is parsed has been read."""
+
+    published: date | None
+    found: list[Statement] = field(default_factory=list)
+    waiting: int = 0  # parts in the batch being filled
+    complete: bool = False  # every part of the text is known
 
 
 class Extractor:
@@ -76,42 +87,52 @@ class Extractor:
         self.prefilter = Prefilter(self.lex, [*self.kb.surfaces, *self.kb.nationalities])
 
     def extract(self, text: str, published: date | None = None) -> list[Statement]:
-        """All statements of one text, in text order."""
-        text = check_text(text)
-        if not text.strip():
-            return []
-        (doc,) = self._parsed([self.nlp(for_model(text), disable=self._skipped)])
-        return self.from_doc(doc, as_date(published), text)
+        """All statements of one text, in text order (every part parsed: no pre-filter)."""
+        return next(self._extract([(text, published)], 1, filtered=False))
 
     def extract_many(
         self, items: Iterable[tuple[str, date | None]], batch_size: int = 32
     ) -> Iterator[list[Statement]]:
         """One list per item, in order; texts the prefilter rejects are never parsed.
 
-        Only kept texts reach `nlp.pipe`, as one stream, so its batches stay full however
-        many items the prefilter skips.
+        Only kept texts reach `nlp.pipe`, so its batches stay full however many items the
+        prefilter skips. A long text is read in parts, and a batch is bounded in characters
+        as well as in texts (see parts.py): memory stays bounded whatever the items.
         """
-        pending: deque[tuple[str, date | None, bool]] = deque()
+        return self._extract(items, batch_size, filtered=True)
 
-        def kept() -> Iterator[str]:
+    def _extract(
+        self, items: Iterable[tuple[str, date | None]], batch_size: int, filtered: bool
+    ) -> Iterator[list[Statement]]:
+        pending: deque[_Pending] = deque()
+
+        def parts() -> Iterator[tuple[tuple[_Pending, int], str]]:
             for text, published in items:
-                keep = bool(check_text(text).strip()) and self.prefilter.keep(text)
-                pending.append((text, published, keep))
-                if keep:
-                    yield for_model(text)
+                entry = _Pending(as_date(published))
+                pending.append(entry)
+                text = check_text(text)
+                if text.strip():
+                    for offset, part in split(text):
+                        if not filtered or self.prefilter.keep(part):
+                            entry.waiting += 1
+                            yield (entry, offset), part
+                entry.complete = True
 
-        docs = self.nlp.pipe(kept(), batch_size=batch_size, disable=self._skipped)
-        for batch in minibatch(docs, batch_size):
-            for doc in self._parsed(batch):
-                while True:
-                    text, published, keep = pending.popleft()
-                    if keep:
-                        yield self.from_doc(doc, as_date(published), text)
-                        break
-                    yield []
+        for group in batches(parts(), batch_size):
+            texts = [for_model(part) for _, part in group]
+            docs = self.nlp.pipe(texts, batch_size=len(texts), disable=self._skipped)
+            for ((entry, offset), part), doc in zip(group, self._parsed(list(docs)), strict=True):
+                # a later part's first line is no title: only the text's own is
+                found = self.from_doc(doc, entry.published, part, titled=offset == 0)
+                # the per-doc tables hold spans of the doc: a cycle the garbage collector
+                # frees late, and with it the doc's arrays; break it now
+                doc.user_data.clear()
+                entry.found.extend(shifted(found, offset))
+                entry.waiting -= 1
+            while pending and pending[0].complete and not pending[0].waiting:
+                yield pending.popleft().found
         while pending:
-            pending.popleft()
-            yield []
+            yield pending.popleft().found
 
     def _parsed(self, docs: list[Doc]) -> list[Doc]:
         """Docs out of the pipeline, parsed (if the parser was left to us) and fixed up."""
@@ -120,9 +141,14 @@ class Extractor:
         return [ruler_space_attrs(doc) for doc in docs] if self._fix_spaces else docs
 
     def from_doc(
-        self, doc: Doc, published: date | None = None, text: str | None = None
+        self,
+        doc: Doc,
+        published: date | None = None,
+        text: str | None = None,
+        titled: bool = True,
     ) -> list[Statement]:
-        """Statements of an already parsed document (`text`: the parsed string, if at hand)."""
+        """Statements of an already parsed document (`text`: the parsed string, if at hand;
+        `titled`: whether its first line may be a title, as it may not in a later part)."""
         if text is None:
             text = doc.text  # Doc.text re-joins every token: compute it once
         quotes = find_quotes(text)
@@ -132,8 +158,8 @@ class Extractor:
             here += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
             here += noun_cues(sent, toks, self.lex, quotes)
             cues.extend(merge_participles(here))
-        title_end = text.find("\n") + 1 or len(text)
-        if not cues and not quotes.overlapping(0, title_end):
+        title_end = (text.find("\n") + 1 or len(text)) if titled else 0
+        if not cues and not (titled and quotes.overlapping(0, title_end)):
             return []  # nothing to attribute, and no quoted title (see title_statements)
         ctx = DocContext(doc, self.kb, published, self.kb.mentions(doc, published), text=text)
         resolved = resolve_speakers(ctx, cues, quotes)
@@ -143,7 +169,8 @@ class Extractor:
                 (s, cue.kind) for s in self._statements(ctx, quotes, cue, speakers, resolved)
             )
         out = inherit_targets(dedup(found))
-        out.extend(title_statements(ctx, quotes, out, self.lex))
+        if titled:
+            out.extend(title_statements(ctx, quotes, out, self.lex))
         out.sort(key=lambda s: (s.start, s.end))
         return out
 

@@ -12,10 +12,8 @@ from spacy.parts_of_speech import SPACE as SPACE_POS
 from spacy.tokens import Doc, Span, Token
 
 from .embeddings import cache_embeddings
+from .parts import MAX_CHARS, cut
 from .quotes import QUOTE_CHARS, find_quotes
-
-MAX_CHARS = 1_000_000
-
 
 LAZY_PIPES = ("lemmatizer", "ner", "attribute_ruler")
 
@@ -170,11 +168,11 @@ def ensure_line_breaks(nlp: Language) -> None:
 
 
 def check_text(text: object) -> str:
+    """The text the extractor reads: a str, cut at `MAX_CHARS` (callers that report the cut
+    call `parts.cut` first); a 2 MB description is read as far as the cap, never refused."""
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, not {type(text).__name__}")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"text too long: {len(text)} characters (max {MAX_CHARS})")
-    return text
+    return cut(text, MAX_CHARS)[0]
 
 
 # no-break and thin spaces (French typography: `«\xa0Otan\xa0»`, `direct\xa0:`) become tokens of

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from .extractor import Extractor
-from .pipeline import check_text
+from .parts import cut
 
 ErrorReport = Callable[[int, str], None]
 
@@ -49,7 +49,7 @@ def _decoded(line: str | bytes) -> str:
         ) from None
 
 
-def _parse(line: str, n: int) -> tuple[str, str, date | None]:
+def _parse(line: str, n: int) -> tuple[str, str, date | None, str | None]:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
@@ -69,7 +69,8 @@ def _parse(line: str, n: int) -> tuple[str, str, date | None]:
             f"{doc_id}: 'text' holds a lone surrogate \\u{ord(bad.group()):04x} "
             f"at character {bad.start() + 1}, not a character"
         )
-    return doc_id, check_text(text), _published(obj.get("published"))
+    kept, warning = cut(text)  # read as far as the cap, and say so in the output
+    return doc_id, kept, _published(obj.get("published")), warning
 
 
 def _record(rec: dict[str, Any]) -> str:
@@ -92,15 +93,18 @@ def run_jsonl(
     A line that cannot be read gets an `{"id","error"}` record, and `on_error(line number,
     message)` is called, so one bad line never costs the others. Returns the records written.
     """
-    good: list[tuple[str, str, date | None]] = []
+    good: list[tuple[str, str, date | None, str | None]] = []
     count = 0
 
     def flush() -> Iterator[None]:
-        items = [(text, pub) for _, text, pub in good]
-        for (doc_id, _, _), sts in zip(
+        items = [(text, pub) for _, text, pub, _ in good]
+        for (doc_id, _, _, warning), sts in zip(
             good, extractor.extract_many(items, batch_size), strict=True
         ):
-            outfile.write(_record({"id": doc_id, "statements": [s.to_json() for s in sts]}))
+            rec: dict[str, Any] = {"id": doc_id, "statements": [s.to_json() for s in sts]}
+            if warning:
+                rec["warning"] = warning
+            outfile.write(_record(rec))
             yield None
 
     for n, raw in enumerate(infile, 1):
