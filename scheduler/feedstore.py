@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -105,6 +105,18 @@ def snapshots(
             )
             for f in session.scalars(q.order_by(Feed.id))
         ]
+
+
+def waiting_feeds(
+    sessions: sessionmaker[Session], feed_ids: Sequence[int], slack: float = 0.0
+) -> list[tuple[str, str]]:
+    """(url, next poll time) of the enabled feeds not due yet: what `poll --once` skips."""
+    now = utcnow() + timedelta(seconds=slack)
+    with sessions() as session:
+        q = select(Feed.url, Feed.next_poll_at).where(
+            Feed.id.in_(list(feed_ids)), Feed.status != "disabled", Feed.next_poll_at > now
+        )
+        return [(url, f"{when:%Y-%m-%d %H:%M:%S} UTC") for url, when in session.execute(q)]
 
 
 def _seen_entries(feed: Feed) -> frozenset[str]:

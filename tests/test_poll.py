@@ -252,3 +252,20 @@ def test_a_malformed_feed_keeps_its_warning_on_every_poll(tmp_path: Path) -> Non
                 assert len(s.scalars(select(Item)).all()) == 2
         finally:
             rt.close()
+
+
+@pytest.mark.processes
+def test_poll_once_waits_for_retry_after_unless_forced(tmp_path: Path) -> None:
+    """A publisher that answered 429 + Retry-After is not fetched by the next cron run."""
+    import subprocess
+    import sys
+
+    with FeedServer() as srv:
+        srv.route("/busy.xml", status=429, retry_after=3600, body=b"slow down")
+        cmd = [sys.executable, "-m", "veille", "poll", "--once", "--feed", srv.url("/busy.xml"),
+               "--db", f"sqlite:///{tmp_path / 'v.db'}"]  # fmt: skip
+        for extra, fetches in (([], 1), ([], 1), (["--force"], 2)):
+            out = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, out.stderr
+            assert len(srv.requests_for("/busy.xml")) == fetches, (extra, out.stderr)
+        assert "skipping" in subprocess.run(cmd, capture_output=True, text=True, timeout=120).stderr

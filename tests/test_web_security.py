@@ -106,3 +106,54 @@ def test_loopback_without_token_rejects_foreign_host_names(sessions: Any) -> Non
         handle.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(handle.url + "/feeds", timeout=2)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/statements/9223372036854775808",
+        "/api/clusters/99999999999999999999",
+        "/statements/9223372036854775808",
+        "/api/statements?offset=9223372036854775808",
+        "/api/statements?day=9999-12-31",
+        "/api/statements?day=0001-01-01",
+        "/api/statements?feed=99999999999999999999",
+        "/api/statements?q=" + "x" * 50_000,
+        "/api/statements?type=null",
+        "/digest?date=9999-12-31",
+        "/?day=9999-12-31",
+    ],
+)
+def test_bad_input_is_a_4xx_with_a_reason(sessions: Any, path: str) -> None:
+    handle = start_in_background(Settings(host="127.0.0.1", port=0), sessions)
+    try:
+        got = httpx.get(handle.url + path, headers={"Accept": "application/json"})
+    finally:
+        handle.stop()
+    assert 400 <= got.status_code < 500, (got.status_code, got.text[:200])
+    assert got.json()["detail"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+
+
+def test_every_error_carries_the_headers(sessions: Any) -> None:
+    """An unexpected failure (here a table gone from the database) is a plain 500 with headers,
+    and a method the server does not answer says which it does."""
+    from sqlalchemy import text
+
+    handle = start_in_background(Settings(host="127.0.0.1", port=0), sessions)
+    try:
+        with httpx.Client(base_url=handle.url) as client:
+            trace = client.request("TRACE", "/api/statements")
+            assert trace.status_code == 405 and trace.headers["allow"] == "GET"
+            missing = client.get("/api/nothing-here")
+            assert missing.status_code == 404
+            with sessions() as s:
+                s.execute(text("DROP TABLE alerts"))
+                s.commit()
+            broken = client.get("/api/alerts")
+            assert broken.status_code == 500 and "Traceback" not in broken.text
+            for response in (trace, missing, broken):
+                assert response.headers["x-content-type-options"] == "nosniff"
+                assert "content-security-policy" in response.headers
+    finally:
+        handle.stop()

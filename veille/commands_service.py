@@ -12,6 +12,10 @@ from veille.cli import build_settings, settings_options
 
 log = logging.getLogger("veille")
 
+# `poll --once` from cron: a feed due within this many seconds is polled now, so a job every
+# N minutes does not miss a feed whose interval is N minutes by a second
+ONCE_SLACK = 60.0
+
 
 def _announce(settings: Any) -> None:
     mode = "embedded (tasks in-process)" if settings.embedded else f"broker {settings.broker_url}"
@@ -58,10 +62,20 @@ def run_cmd(**params: Any) -> None:
 
 
 @click.command("poll")
-@click.option("--once", is_flag=True, required=True, help="Poll every feed once, then exit.")
+@click.option("--once", is_flag=True, required=True, help="Poll every due feed once, then exit.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Poll every feed, even those whose next poll is later (backoff, Retry-After).",
+)
 @settings_options
-def poll_cmd(once: bool, **params: Any) -> None:
-    """Poll every feed once, process the new items, deliver the alerts, exit 0 (for cron)."""
+def poll_cmd(once: bool, force: bool, **params: Any) -> None:
+    """Poll every due feed once, process the new items, deliver the alerts, exit 0 (cron).
+
+    A feed that asked us to wait (Retry-After, 429/503) or is backing off after failures is
+    skipped until its next poll time, so a cron job every few minutes never hammers it.
+    """
+    from scheduler.feedstore import waiting_feeds
     from scheduler.jobs import InProcess, ViaCelery, feeds_to_poll, poll_cycle
     from worker.context import build_runtime
 
@@ -76,7 +90,11 @@ def poll_cmd(once: bool, **params: Any) -> None:
 
             configure(settings)
             dispatcher = ViaCelery(runtime.sessions)
-        outcomes = poll_cycle(runtime, dispatcher, feeds_to_poll(runtime), only_due=False)
+        feed_ids = feeds_to_poll(runtime)
+        if not force:
+            for url, when in waiting_feeds(runtime.sessions, feed_ids, ONCE_SLACK):
+                log.info("skipping %s until %s (its next poll; --force polls it now)", url, when)
+        outcomes = poll_cycle(runtime, dispatcher, feed_ids, only_due=not force, slack=ONCE_SLACK)
         dispatcher.deliveries()
         failed = [o for o in outcomes if o.error]
         new = sum(len(o.new_item_ids) for o in outcomes)

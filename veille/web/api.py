@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from veille.web.deps import FilterDep, Limit, Offset, SessionDep, SettingsDep
+from veille.web.deps import BAD_FILTER, FilterDep, Limit, Offset, RowId, SessionDep, SettingsDep
 from veille.web.queries import list_statements, statement_detail
 from veille.web.records import cluster_detail, list_alerts, list_clusters, list_feeds
 from veille.web.schemas import (
@@ -19,7 +19,7 @@ from veille.web.schemas import (
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-@router.get("/statements", response_model=Page[StatementView])
+@router.get("/statements", response_model=Page[StatementView], responses=BAD_FILTER)
 def api_statements(
     session: SessionDep,
     settings: SettingsDep,
@@ -36,7 +36,9 @@ def api_statements(
     response_model=StatementDetail,
     responses={404: {"description": "No such statement"}},
 )
-def api_statement(statement_id: int, session: SessionDep, settings: SettingsDep) -> StatementDetail:
+def api_statement(
+    statement_id: RowId, session: SessionDep, settings: SettingsDep
+) -> StatementDetail:
     """One statement with every source that carried it."""
     found = statement_detail(session, statement_id, settings.timezone)
     if found is None:
@@ -55,7 +57,7 @@ def api_clusters(session: SessionDep, limit: Limit = 50, offset: Offset = 0) -> 
     response_model=ClusterView,
     responses={404: {"description": "No such cluster"}},
 )
-def api_cluster(cluster_id: int, session: SessionDep) -> ClusterView:
+def api_cluster(cluster_id: RowId, session: SessionDep) -> ClusterView:
     """One cluster with its statements and sources."""
     found = cluster_detail(session, cluster_id)
     if found is None:

@@ -46,7 +46,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         """JSON errors for the API, a small page for people."""
         if request.url.path.startswith("/api/") or "html" not in request.headers.get("accept", ""):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
         templates = request.app.state.templates
         response: HTMLResponse = templates.TemplateResponse(
             request,
@@ -58,6 +60,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
                 "active": "",
             },
             status_code=exc.status_code,
+            headers=exc.headers,
         )
         return response
 

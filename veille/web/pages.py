@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from veille.domain import TYPES
-from veille.web.deps import FilterDep, SessionDep, SettingsDep
+from veille.web.deps import FilterDep, RowId, SessionDep, SettingsDep, in_calendar
 from veille.web.queries import ESCALATION_TYPES, StatementFilter, latest_day, list_statements
 from veille.web.queries import statement_detail as find_statement
 from veille.web.records import list_alerts, list_feeds, rule_names
@@ -56,7 +56,7 @@ def timeline(
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
 def statement_page(
-    statement_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    statement_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """One statement: full sentence, its item, every source that carried it."""
     found = find_statement(session, statement_id, settings.timezone)
@@ -116,6 +116,8 @@ def digest_page(
         day = date.fromisoformat(date_) if date_ else default_day(settings)
     except ValueError as exc:
         raise HTTPException(400, "date must be YYYY-MM-DD") from exc
+    if not in_calendar(day):
+        raise HTTPException(400, "date must be between 0001-01-03 and 9999-12-29")
     digest = build_digest(session, day, settings)
     chart_src = None
     if digest.chart_png:

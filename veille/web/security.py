@@ -102,7 +102,12 @@ def guard(token: str | None) -> Callable[[Request, Handler], Awaitable[Response]
                         headers={"WWW-Authenticate": "Bearer"},
                     )
                 )
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # an unexpected error is a 500 like any other: the same headers, no traceback out
+            log.exception("%s %s failed", request.method, request.url.path)
+            return _secure(PlainTextResponse("internal error", status_code=500))
         if from_query and token:
             response.set_cookie(
                 COOKIE,
