@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from veille.cli import build_settings
 from veille.db import make_engine, migrate, session_factory
+from veille.feedurls import masked
 from veille.models import Feed, Item
 from veille.settings import resolve_feed_location
 from worker.failures import failed_counts
@@ -48,15 +49,21 @@ def add_cmd(
     database_url: str | None,
     config: str | None,
 ) -> None:
-    """Add a feed (an http(s) URL or a local path)."""
+    """Add a feed (an http(s) URL, or a local file in embedded mode)."""
+    from veille.feedurls import BadFeedLocation, check_feed_location
+
+    settings = build_settings({"config": config, "database_url": database_url})
+    try:
+        url = check_feed_location(url, allow_local=settings.embedded)
+    except BadFeedLocation as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from None
     sessions = _sessions(database_url, config)
-    url = resolve_feed_location(url)
     with sessions() as session, session.begin():
         feed = session.scalar(select(Feed).where(Feed.url == url))
         if feed is not None:
             feed.interval, feed.fulltext, feed.origin = interval, fulltext, "user"
             feed.status, feed.disabled_reason = "ok", None
-            click.echo(f"updated {url}")
+            click.echo(f"updated {masked(url)}")
             return
         session.add(
             Feed(
@@ -68,7 +75,7 @@ def add_cmd(
                 status="ok",
             )
         )
-    click.echo(f"added {url}")
+    click.echo(f"added {masked(url)}")
 
 
 def feed_rows(sessions: Any) -> list[dict[str, Any]]:
@@ -82,7 +89,7 @@ def feed_rows(sessions: Any) -> list[dict[str, Any]]:
         for f in session.scalars(select(Feed).order_by(Feed.id)):
             out.append(
                 {
-                    "url": f.url,
+                    "url": masked(f.url),
                     "title": f.title,
                     "status": f.status,
                     "last_success": f.last_success.isoformat() if f.last_success else None,
@@ -112,7 +119,7 @@ def list_cmd(fmt: str, database_url: str | None, config: str | None) -> None:
         return
     for r in rows:
         failed = f"  {r['failed_items']} failed" if r["failed_items"] else ""
-        click.echo(f"{r['status']:8} {r['items']:6} items{failed}  {r['url']}")
+        click.echo(f"{r['status']:8} {r['items']:6} items{failed}  {masked(r['url'])}")
         if r["last_error"]:
             click.echo(f"{'':8} last error: {r['last_error']}")
 
@@ -142,6 +149,8 @@ def import_cmd(path: str, database_url: str | None, config: str | None) -> None:
         tree = ET.parse(path)
     except ET.ParseError as exc:
         raise click.ClickException(f"{path}: not valid OPML ({exc})") from exc
+    from veille.feedurls import BadFeedLocation, check_feed_location
+
     sessions = _sessions(database_url, config)
     added = 0
     with sessions() as session, session.begin():
@@ -149,6 +158,11 @@ def import_cmd(path: str, database_url: str | None, config: str | None) -> None:
         for node in tree.iter("outline"):
             url = node.get("xmlUrl")
             if not url or url in known:
+                continue
+            try:
+                url = check_feed_location(url, allow_local=False)  # an OPML file lists URLs
+            except BadFeedLocation as exc:
+                click.echo(f"skipped {masked(url)[:200]}: {exc}", err=True)
                 continue
             session.add(
                 Feed(

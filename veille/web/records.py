@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from veille.feedurls import masked
 from veille.models import Alert, Cluster, Delivery, DeliveryAttempt, Feed, Item, StatementRow
 from veille.web.queries import sources_of, statement_view
 from veille.web.schemas import (
@@ -167,8 +168,8 @@ def list_feeds(session: Session) -> list[FeedView]:
     return [
         FeedView(
             id=f.id,
-            url=f.url,
-            href=safe_href(f.url),
+            url=masked(f.url),
+            href=safe_href(masked(f.url)),
             title=f.title,
             status=f.status,
             origin=f.origin,
