@@ -5,12 +5,15 @@ embedded run of the same feed, within a stated number of seconds.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +97,25 @@ def _stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> float:
     return time.monotonic() - start
 
 
+@contextlib.contextmanager
+def _sweeping(dispatcher: ViaCelery, every: float = 5.0) -> Iterator[None]:
+    """What `veille scheduler` does beside polling: ask for an outbox sweep every 5 s (a
+    child killed after storing its alerts leaves their deliveries to that sweep)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            dispatcher.deliveries()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _proxied(url: str, port: int) -> str:
     return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
@@ -106,6 +128,7 @@ def _delivered(receiver: WebhookReceiver) -> int:
 
 def _finished(rt: Any, receiver: WebhookReceiver, clean: dict[str, int]) -> bool:
     got = counts(rt.sessions)
+    print(f"\r{got} delivered {len(receiver.requests)} clean {clean}", end="", flush=True)
     return (
         got["unprocessed"] == 0
         and got["items"] == clean["items"]
@@ -139,7 +162,8 @@ def test_killed_pool_children_are_replaced_within_seconds(
             from worker.tasks import configure
 
             configure(settings)
-            poll_cycle(rt, ViaCelery(rt.sessions), feeds_to_poll(rt), only_due=False)
+            dispatcher = ViaCelery(rt.sessions)
+            poll_cycle(rt, dispatcher, feeds_to_poll(rt), only_due=False)
             wait_for(lambda: counts(rt.sessions)["unprocessed"] < N_ITEMS - 2, 120)
             old = children(worker.pid)
             assert len(old) == 1, old
@@ -148,7 +172,8 @@ def test_killed_pool_children_are_replaced_within_seconds(
             before = counts(rt.sessions)["unprocessed"]
             # replacements are up, and working, within seconds
             resumed = wait_for(lambda: counts(rt.sessions)["unprocessed"] < before, 30)
-            wait_for(lambda: _finished(rt, receiver, clean_run), 120)
+            with _sweeping(dispatcher):
+                wait_for(lambda: _finished(rt, receiver, clean_run), 120)
             new = children(worker.pid)
             assert len(new) == 1 and not set(new) & set(old), (old, new)
             _assert_same(rt, receiver, clean_run)
@@ -190,13 +215,15 @@ def test_database_cut_while_tasks_wait_loses_none(
             wait_for(lambda: "ready." in log.read_text(), 120)
             proxy.cut()
             # every task queued now meets a dead database
-            poll_cycle(rt, ViaCelery(rt.sessions), feeds_to_poll(rt), only_due=False)
+            dispatcher = ViaCelery(rt.sessions)
+            poll_cycle(rt, dispatcher, feeds_to_poll(rt), only_due=False)
             time.sleep(15)
             assert counts(rt.sessions)["unprocessed"] == N_ITEMS
             assert "retrying in" in log.read_text()
             proxy.restore()
             # no recovery sweep here: the tasks themselves come back
-            took = wait_for(lambda: _finished(rt, receiver, clean_run), 90)
+            with _sweeping(dispatcher):
+                took = wait_for(lambda: _finished(rt, receiver, clean_run), 90)
             _assert_same(rt, receiver, clean_run)
             print(f"\ndatabase cut 15 s: all done {took:.1f} s after it came back")
         finally:
