@@ -94,12 +94,18 @@ def counts(sessions: Any) -> dict[str, int]:
         }
 
 
-def wait_for(check: Callable[[], bool], timeout: float, step: float = 0.25) -> float:
-    """Seconds until ``check()`` holds; AssertionError after ``timeout``."""
+def wait_for(
+    check: Callable[[], bool],
+    timeout: float,
+    step: float = 0.25,
+    state: Callable[[], object] | None = None,
+) -> float:
+    """Seconds until ``check()`` holds; AssertionError after ``timeout`` (with ``state()``)."""
     start = time.monotonic()
     while not check():
         if time.monotonic() - start > timeout:
-            raise AssertionError(f"not reached within {timeout} s")
+            seen = f": {state()}" if state is not None else ""
+            raise AssertionError(f"not reached within {timeout} s{seen}")
         time.sleep(step)
     return time.monotonic() - start
 

@@ -116,6 +116,21 @@ def _sweeping(dispatcher: ViaCelery, every: float = 5.0) -> Iterator[None]:
         thread.join()
 
 
+def _scaled_out(srv: FeedServer, receiver: WebhookReceiver, database: str, broker: str) -> Any:
+    """The test's own runtime on the workload feed, enqueueing to ``broker`` as a scheduler."""
+    from worker.tasks import configure
+
+    srv.route("/wire.xml", body=FEED)
+    settings = Settings(
+        database_url=database,
+        broker_url=broker,
+        feeds=(FeedConfig(srv.url("/wire.xml")),),
+        webhook_url=receiver.url,
+    )
+    configure(settings)
+    return build_runtime(settings, stream=io.StringIO())
+
+
 def _proxied(url: str, port: int) -> str:
     return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
@@ -128,7 +143,6 @@ def _delivered(receiver: WebhookReceiver) -> int:
 
 def _finished(rt: Any, receiver: WebhookReceiver, clean: dict[str, int]) -> bool:
     got = counts(rt.sessions)
-    print(f"\r{got} delivered {len(receiver.requests)} clean {clean}", end="", flush=True)
     return (
         got["unprocessed"] == 0
         and got["items"] == clean["items"]
@@ -148,20 +162,10 @@ def test_killed_pool_children_are_replaced_within_seconds(
     clean_run: dict[str, int], redis_server: RedisServer, postgres_url: str, tmp_path: Path
 ) -> None:
     with FeedServer() as srv, WebhookReceiver() as receiver:
-        srv.route("/wire.xml", body=FEED)
-        settings = Settings(
-            database_url=postgres_url,
-            broker_url=redis_server.url,
-            feeds=(FeedConfig(srv.url("/wire.xml")),),
-            webhook_url=receiver.url,
-        )
-        rt = build_runtime(settings, stream=io.StringIO())
+        rt = _scaled_out(srv, receiver, postgres_url, redis_server.url)
         log = tmp_path / "worker.log"
         worker = _start(["worker"], _env(redis_server.url, postgres_url, receiver.url), log)
         try:
-            from worker.tasks import configure
-
-            configure(settings)
             dispatcher = ViaCelery(rt.sessions)
             poll_cycle(rt, dispatcher, feeds_to_poll(rt), only_due=False)
             wait_for(lambda: counts(rt.sessions)["unprocessed"] < N_ITEMS - 2, 120)
@@ -173,7 +177,11 @@ def test_killed_pool_children_are_replaced_within_seconds(
             # replacements are up, and working, within seconds
             resumed = wait_for(lambda: counts(rt.sessions)["unprocessed"] < before, 30)
             with _sweeping(dispatcher):
-                wait_for(lambda: _finished(rt, receiver, clean_run), 120)
+                wait_for(
+                    lambda: _finished(rt, receiver, clean_run),
+                    120,
+                    state=lambda: (counts(rt.sessions), len(receiver.requests)),
+                )
             new = children(worker.pid)
             assert len(new) == 1 and not set(new) & set(old), (old, new)
             _assert_same(rt, receiver, clean_run)
@@ -197,21 +205,11 @@ def test_database_cut_while_tasks_wait_loses_none(
         WebhookReceiver() as receiver,
         TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy,
     ):
-        srv.route("/wire.xml", body=FEED)
-        settings = Settings(
-            database_url=postgres_url,
-            broker_url=redis_server.url,
-            feeds=(FeedConfig(srv.url("/wire.xml")),),
-            webhook_url=receiver.url,
-        )
-        rt = build_runtime(settings, stream=io.StringIO())
+        rt = _scaled_out(srv, receiver, postgres_url, redis_server.url)
         via_proxy = _proxied(postgres_url, proxy.port)
         log = tmp_path / "worker.log"
         worker = _start(["worker"], _env(redis_server.url, via_proxy, receiver.url), log)
         try:
-            from worker.tasks import configure
-
-            configure(settings)
             wait_for(lambda: "ready." in log.read_text(), 120)
             proxy.cut()
             # every task queued now meets a dead database
