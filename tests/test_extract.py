@@ -538,3 +538,24 @@ def test_to_prevent_a_thing_is_not_to_warn(ex):
         date(2022, 1, 3),
     )
     assert [s.type for s in warn] == ["warning"]
+
+
+def test_a_first_name_misread_as_an_adjective_still_names_the_speaker(ex):
+    # the tagger reads `Dmitri` as an adjective: the speaker must not be lost with it
+    out = ex.extract("« Nous ne céderons pas », a déclaré Dmitri Peskov.")
+    assert [(s.speaker, s.speaker_actor) for s in out] == [("Dmitri Peskov", "RUS")]
+
+
+def test_his_or_its_office_belongs_to_the_actor_named_before(ex):
+    out = ex.extract("L'Otan juge la situation grave, selon son secrétaire général.")
+    assert [(s.speaker_actor, s.type) for s in out] == [("NATO", "statement")]
+
+
+def test_the_chair_of_a_committee_is_not_the_head_of_state(ex):
+    text = (
+        "Le président de la commission des affaires étrangères de la Douma a averti l'Otan "
+        "contre toute provocation."
+    )
+    [s] = ex.extract(text)
+    assert (s.speaker_actor, s.type, s.targets) == ("RUS", "warning", ("NATO",))
+    assert s.speaker != "Vladimir Poutine"

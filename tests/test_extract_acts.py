@@ -289,3 +289,8 @@ def test_idioms_of_measure_and_forecasts_are_no_obligation(ex):
 def test_the_one_who_must_act_in_a_quoted_obligation(ex):
     text = f"«{NB}Il faut que Moscou retire ses soldats{NB}», a affirmé le chef de l'Otan."
     assert acts(ex, text) == [("NATO", "demand", ("RUS",))]
+
+
+def test_an_obligation_reported_in_the_past_is_still_one(ex):
+    text = "Le secrétaire général de l'Otan a affirmé qu'il fallait que Moscou cesse ses manœuvres."
+    assert acts(ex, text) == [("NATO", "demand", ("RUS",))]

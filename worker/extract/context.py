@@ -11,6 +11,9 @@ from .actors import ActorKB, Mention, fold
 from .pipeline import lemma
 
 OFFICE_PREFIXES = ("ex-", "vice-")
+POSSESSIVES = {"son", "sa", "ses", "leur", "leurs"}
+# bodies within a state whose chairs are not its head (`président du comité …`)
+SUB_BODIES = {"comite", "groupe", "parti", "commission", "sous-commission", "fraction"}
 NP_SKIP = {
     "acl:relcl",
     "acl",
@@ -134,10 +137,10 @@ class DocContext:
         for prefix in OFFICE_PREFIXES:  # `ex-ministre` (former), `vice-ministre`: an office
             text = text.replace(" " + prefix, " " + prefix[:-1] + " ")
         role = None
-        best = 0
+        best, best_key = 0, ""
         for k, r in keys:
             if len(k) > best and (" " + k + " ") in text:
-                role, best = r, len(k)
+                role, best, best_key = r, len(k), k
         if role is None:
             return None, None, False
         actor = None
@@ -152,7 +155,37 @@ class DocContext:
                 break
             if t.pos_ == "ADJ" and self.kb.nationality(lemma(t)):
                 actor = actor or self.kb.nationality(lemma(t))
+        if role not in {"body", "official"} and " " not in best_key and self._of_a_body(head):
+            role = "official"  # `le président de la commission de la Douma`: not the head of state
         return role, actor, former
+
+    def owner(self, head: Token) -> str | None:
+        """Whose office `son`/`leur` names: the first collective its sentence names before it."""
+        if not any(c.dep_ == "det" and fold(c.text) in POSSESSIVES for c in head.children):
+            return None
+        start = head.sent.start
+        for m in self.mentions:
+            if m.start >= head.i:
+                break
+            if m.start >= start and m.actor and m.person is None:
+                return m.actor
+        return None
+
+    def _of_a_body(self, head: Token) -> bool:
+        """`président de la commission`, `chef du groupe`: the office of a body within a state."""
+        for c in head.children:
+            if (
+                c.dep_ == "nmod"
+                and c.i not in self.at  # `la présidente de la Commission européenne` heads it
+                and any(g.dep_ == "case" for g in c.children)
+            ):
+                words = {_words(lemma(c)), _words(c.text)}
+                keys = self.kb.office_keys(_words, words)
+                if any(r == "body" and k in words for k, r in keys) or (
+                    fold(lemma(c)) in SUB_BODIES
+                ):
+                    return True
+        return False
 
 
 def _words(s: str) -> str:

@@ -121,8 +121,13 @@ def obligation(content: list[Token]) -> bool:
 
 
 def _as_long_as(t: Token) -> bool:
-    """`aussi longtemps qu'il le faudra`, `s'il le faut`: a measure, not an obligation."""
-    before = [x.lower_ for x in t.doc[max(0, t.i - 3) : t.i]]
+    """`aussi longtemps qu'il le faudra`, `s'il le faut`: a measure, not an obligation
+    (but `il a dit qu'il fallait que …` reports one)."""
+    doc = t.doc
+    nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+    if nxt is not None and (nxt.lower_ in {"que", "qu'", "qu’"} or nxt.pos_ in {"VERB", "AUX"}):
+        return False
+    before = [x.lower_ for x in doc[max(0, t.i - 3) : t.i]]
     return any(w in {"qu'il", "qu’il", "s'il", "s’il"} for w in before) or (
         "il" in before and any(w in {"qu'", "qu’", "s'", "s’"} for w in before)
     )

@@ -122,11 +122,18 @@ def np_text(toks: list[Token]) -> str:
     return "".join(t.text_with_ws for t in toks).strip()
 
 
+def _misread_name(ctx: DocContext, head: Token) -> bool:
+    """`Dmitri Peskov` tagged ADJ + flat:name: a capitalised first name, not an adjective."""
+    return head.text[:1].isupper() and (
+        head.i in ctx.at or any(c.dep_ == "flat:name" for c in head.children)
+    )
+
+
 def resolve_np(
     ctx: DocContext, head: Token, history: list[Speaker] | None = None
 ) -> Speaker | None:
     """Resolve a nominal subject to a speaker, or None when it cannot speak."""
-    if head.pos_ == "ADJ":
+    if head.pos_ == "ADJ" and not _misread_name(ctx, head):
         # `l'affirmation russe`, `les accusations occidentales`: the adjective's actor
         actor = ctx.kb.nationality(lemma(head))
         return (
@@ -200,6 +207,8 @@ def resolve_np(
     role, actor, former = (
         ctx.office(head) if head.pos_ in {"NOUN", "PROPN"} else (None, None, False)
     )
+    if role and actor is None:
+        actor = ctx.owner(head)  # `l'Otan …, selon son secrétaire général`
     hm = ctx.at.get(head.i)
     if hm and hm.actor and not role:
         return Speaker(np_text(toks) or hm.text, hm.actor, False, gender, plural)
