@@ -172,3 +172,25 @@ def test_promising_something_is_an_offer_even_without_a_clause(ex):
         ex, "Le président Volodymyr Zelensky appelle les citoyens à se battre et promet des armes"
     )
     assert ("UKR", "offer", ()) in sts
+
+
+def test_a_call_on_both_sides_targets_the_sides_the_text_names(extractor):
+    cases = {
+        "Le président français a appelé toutes les parties à la retenue, alors que la Russie "
+        "et l'Ukraine s'accusent mutuellement.": ("RUS", "UKR"),
+        "Les combats entre l'Arménie et l'Azerbaïdjan ont repris. L'ONU a appelé les deux "
+        "camps à cesser le feu.": ("ARM", "AZE"),
+        "L'Union européenne appelle à la désescalade entre la Russie et l'Ukraine.": (
+            "RUS",
+            "UKR",
+        ),
+        "Tensions entre la Serbie et le Kosovo : l'Otan appelle à la « retenue »": ("SRB", "XKX"),
+    }
+    for text, sides in cases.items():
+        demands = [s for s in extractor.extract(text) if s.type == "demand"]
+        assert [set(s.targets) for s in demands] == [set(sides)], text
+
+
+def test_a_call_for_restraint_with_no_sides_named_has_no_target(extractor):
+    [s] = extractor.extract("L'Otan appelle à la retenue.")
+    assert (s.type, s.targets) == ("demand", ())

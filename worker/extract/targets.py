@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from spacy.tokens import Token
 
 from .actors import Mention
+from .parties import calming, sides, sides_noun
 from .pipeline import lemma
 from .speakers import DocContext
 
@@ -184,6 +185,11 @@ def addressee(
             found = first_group(ctx, head_only, exclude, dative)
             if found:
                 return found
+            if sides_noun(c):
+                # `appeler toutes les parties à …`, `les deux camps`: the sides the text names
+                found = sides(ctx, cue.sent, exclude)
+                if found:
+                    return found
     return []
 
 
@@ -272,6 +278,9 @@ def demand_targets(
             found = first_group(ctx, [c, *c.children], exclude)  # `réclamer X de Kiev`
             if found:
                 return found
+    if calming(scope):
+        # `appeler à la retenue (entre X et Y)`: both sides, as the sentence or title names them
+        return sides(ctx, cue.sent, exclude)
     return []
 
 
