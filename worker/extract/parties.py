@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from .pipeline import lemma
 from .context import DocContext
+from .pipeline import lemma
 
 # plural nouns that stand for the sides of a conflict when counted or quantified
 PARTY_NOUNS = {
