@@ -294,3 +294,8 @@ def test_the_one_who_must_act_in_a_quoted_obligation(ex):
 def test_an_obligation_reported_in_the_past_is_still_one(ex):
     text = "Le secrétaire général de l'Otan a affirmé qu'il fallait que Moscou cesse ses manœuvres."
     assert acts(ex, text) == [("NATO", "demand", ("RUS",))]
+
+
+def test_an_elided_phrase_of_the_lexicon_runs_into_the_next_word(ex):
+    text = "Le secrétaire général de l'Otan a insisté sur la nécessité d'un cessez-le-feu."
+    assert [(a, t) for a, t, _ in acts(ex, text)] == [("NATO", "demand")]

@@ -194,3 +194,19 @@ def test_a_call_on_both_sides_targets_the_sides_the_text_names(extractor):
 def test_a_call_for_restraint_with_no_sides_named_has_no_target(extractor):
     [s] = extractor.extract("L'Otan appelle à la retenue.")
     assert (s.type, s.targets) == ("demand", ())
+
+
+def test_the_one_who_must_act_named_by_an_adjective_or_as_a_country_addressed(extractor):
+    cases = {
+        "Poutine réclame la levée des sanctions occidentales.": ("WEST",),
+        "L'ONU exige l'arrêt immédiat de l'invasion russe.": ("RUS",),
+        "L'Ukraine réclame un « couloir humanitaire » à la Russie.": ("RUS",),
+        "Jens Stoltenberg a souligné la nécessité pour la Russie de retirer ses troupes.": ("RUS",),
+    }
+    for text, targets in cases.items():
+        assert [(s.type, s.targets) for s in extractor.extract(text)] == [("demand", targets)], text
+
+
+def test_a_place_is_still_no_addressee(extractor):
+    text = "Le candidat à l'Elysée a réclamé une enquête, à Paris, à l'issue du débat."
+    assert all(not s.targets for s in extractor.extract(text))

@@ -153,8 +153,11 @@ class DocContext:
             if m and m.actor and m.person is None:
                 actor = actor or m.actor  # `l'envoyé américain pour l'Ukraine`: USA
                 break
-            if t.pos_ == "ADJ" and self.kb.nationality(lemma(t)):
-                actor = actor or self.kb.nationality(lemma(t))
+            if (t.pos_ == "ADJ" or (t.pos_ == "NOUN" and t.text.islower())) and (
+                self.kb.nationality(lemma(t)) or self.kb.nationality(t.lower_)
+            ):
+                # `le pouvoir kazakh`, its adjective sometimes tagged as a noun
+                actor = actor or self.kb.nationality(lemma(t)) or self.kb.nationality(t.lower_)
         if role not in {"body", "official"} and " " not in best_key and self._of_a_body(head):
             role = "official"  # `le président de la commission de la Douma`: not the head of state
         return role, actor, former

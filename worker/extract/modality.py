@@ -229,7 +229,8 @@ def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:
             # `n'… que si` reads `n'est possible que si`: an elided word runs on
             gap = r"\S*(?:\s\S+){0,4}?\s" if prev.endswith("'") else r"(?:\s\S+){0,4}?\s"
             alt += gap + re.escape(part)
-        alts.append(alt)
+        # an elided ending (`faut qu'`, `nécessité d'`) runs into the next word
+        alts.append(alt if p.endswith("'") else alt + r"(?![\w-])")
     if not alts:
         return re.compile(r"(?!x)x")
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")")

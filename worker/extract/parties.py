@@ -38,7 +38,6 @@ CALMING = {
     "dialogue",
     "négociation",
     "modération",
-    "paix",
 }
 WINDOW = 3  # sentences before the cue's to look back for the sides
 
@@ -54,9 +53,14 @@ def sides_noun(tok: Token) -> bool:
     return False
 
 
-def calming(toks: list[Token]) -> bool:
+def calming(cue: Token) -> bool:
     """The demand asks for restraint, a ceasefire, talks: something both sides must do."""
-    return any(lemma(t).lower() in CALMING for t in toks if t.pos_ in {"NOUN", "PROPN"})
+    for c in cue.children:
+        if c.dep_ in {"obj", "obl:arg", "obl", "obl:mod"} and c.i > cue.i:
+            for t in (c, *[g for g in c.children if g.dep_ == "nmod"]):
+                if lemma(t).lower() in CALMING:
+                    return True
+    return False
 
 
 def sides(ctx: DocContext, sent: Span, exclude: set[str | None], wide: bool = True) -> list[str]:

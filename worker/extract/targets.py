@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from spacy.tokens import Token
 
-from .actors import Mention
+from .actors import Mention, fold
 from .parties import calming, sides, sides_noun
 from .pipeline import lemma
 from .speakers import DocContext
@@ -29,6 +29,10 @@ def _mention_actor(ctx: DocContext, tok: Token) -> tuple[Mention | None, str | N
         if role and actor and not former:
             return None, actor  # `au président russe`
     return None, None
+
+
+# groups whose seat is a place one speaks at (`a déclaré à l'ONU`)
+SEATS = {"NATO", "UN", "EU"}
 
 
 def _is_locative(tok: Token) -> bool:
@@ -136,6 +140,19 @@ def _their_allies(ctx: DocContext, end: int, actor: str) -> str | None:
     return "NATO" if actor in NATO_MEMBERS else None
 
 
+def _addressed_country(ctx: DocContext, t: Token) -> bool:
+    """`réclamer un couloir à la Russie`: one is `en` a country, so `à la`/`à l'` + a state's
+    name addresses it (`à l'Elysée`, `à l'ONU` may be where one speaks)."""
+    m = ctx.at.get(t.i)
+    return (
+        t.pos_ == "PROPN"
+        and m is not None
+        and m.actor not in SEATS
+        and fold(m.text.split()[-1]) == fold(ctx.kb.display.get(m.actor, "").split()[-1] or "-")
+        and any(c.dep_ == "det" and c.lower_ in {"la", "l'", "l’"} for c in t.children)
+    )
+
+
 def _before_de(t: Token) -> bool:
     """`demander à Minsk de …`: an `à X` followed by `de` + infinitive is an addressee."""
     end = max(x.i for x in t.subtree) + 1
@@ -172,7 +189,7 @@ def addressee(
                 continue
             dative = any(
                 g.dep_ == "case" and g.lower_ in {"à", "au", "aux"} for g in c.children
-            ) and (c.dep_ != "obl:mod" or _before_de(c))
+            ) and (c.dep_ != "obl:mod" or _before_de(c) or _addressed_country(ctx, c))
             # the addressee is the argument itself (`appeler Moscou à`, `avertir les alliés`),
             # not something named inside what is asked for (`réclamer l'abandon des sanctions
             # prises contre X`)
@@ -212,16 +229,15 @@ def last_mention_actor(ctx: DocContext, before: int, exclude: set[str | None]) -
     return best
 
 
-def _owner_chain(t: Token) -> list[Token]:
+def _owner_chain(t: Token, cases: set[str] | None = None) -> list[Token]:
     """`des réponses des Occidentaux`: the NP and its `de X` complements, nothing else."""
+    cases = OWNER_CASES if cases is None else cases
     out = [t]
     for c in t.children:
         if c.dep_ in {"det", "amod", "flat:name", "appos"}:
             out.append(c)
-        elif c.dep_ == "nmod" and any(
-            g.dep_ == "case" and g.lower_ in OWNER_CASES for g in c.children
-        ):
-            out.extend(_owner_chain(c))
+        elif c.dep_ == "nmod" and any(g.dep_ == "case" and g.lower_ in cases for g in c.children):
+            out.extend(_owner_chain(c, cases))
     return sorted(out, key=lambda x: x.i)
 
 
@@ -269,6 +285,11 @@ def demand_targets(
             found = first_group(ctx, _owner_chain(c), exclude)
             if found:
                 return found
+            # `la levée des sanctions occidentales`, `la nécessité pour la Russie de …`
+            chain = _owner_chain(c, cases=OWNER_CASES | {"pour"}) if c.dep_ == "obj" else []
+            found = actors_in(ctx, chain, exclude)
+            if found:
+                return found[:1]
         if (
             c.dep_ in {"obl", "obl:mod", "obl:arg"}
             and c.pos_ == "PROPN"
@@ -278,10 +299,20 @@ def demand_targets(
             found = first_group(ctx, [c, *c.children], exclude)  # `réclamer X de Kiev`
             if found:
                 return found
-    if calming(scope):
+    need = any(c.dep_ == "obj" and lemma(c).lower() in NEED_NOUNS for c in cue.children)
+    for c in cue.children if need else ():
+        # `souligner la nécessité pour la Russie de …`, the `pour X` parsed onto the verb
+        if c.dep_.startswith("obl") and any(g.lower_ == "pour" for g in c.children):
+            found = first_group(ctx, [c, *c.children], exclude, dative=True)
+            if found:
+                return found
+    if calming(cue):
         # `appeler à la retenue (entre X et Y)`: both sides, as the sentence or title names them
         return sides(ctx, cue.sent, exclude)
     return []
+
+
+NEED_NOUNS = {"nécessité", "obligation", "besoin", "urgence"}
 
 
 def _dative(t: Token) -> bool:
