@@ -166,6 +166,19 @@ def test_a_redirect_to_a_name_that_resolves_to_loopback_is_refused(srv: FeedServ
     assert len(origin.requests) == 1 and srv.requests == []
 
 
+def test_the_configured_proxy_is_reached_whatever_its_address() -> None:
+    """With http_proxy the proxy resolves the pages' names; it is the operator's own host."""
+    from scheduler.addresses import AddressRefused, GuardedResolver
+
+    async def go(exempt: list[str]) -> list[str]:
+        answers = await GuardedResolver(AddressPolicy(), exempt).resolve("localhost", 3128)
+        return [a["host"] for a in answers]
+
+    assert "127.0.0.1" in asyncio.run(go(["localhost"]))
+    with pytest.raises(AddressRefused, match="localhost resolves to"):
+        asyncio.run(go([]))
+
+
 def test_embedded_feeds_are_not_restricted_but_their_pages_are(srv: FeedServer) -> None:
     async def go(settings: Settings) -> tuple[FetchResult, FetchResult]:
         feeds, pages = make_clients(settings)
