@@ -64,6 +64,7 @@ def _start(mode: str, feed_url: str, hook: str, tmp: Path) -> list[subprocess.Po
         return [subprocess.Popen([*veille, "run", "--feed", feed_url], **quiet)]  # type: ignore[call-overload]
     _reset_backends()
     env.update(VEILLE_DATABASE_URL=POSTGRES, VEILLE_BROKER_URL=REDIS, VEILLE_WORKER_CONCURRENCY="1")
+    env["VEILLE_FETCH_ALLOW_NETWORKS"] = "127.0.0.0/8"  # scaled out, the feed is on loopback
     worker = subprocess.Popen([*veille, "worker"], **quiet)  # type: ignore[call-overload]
     time.sleep(8)  # the worker process loads spaCy before it takes tasks
     sched = subprocess.Popen([*veille, "scheduler", "--feed", feed_url], **quiet)  # type: ignore[call-overload]

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from typing import Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import certifi
 
+from .addresses import AddressPolicy, GuardedConnector
 from .httpinfo import cap_message, describe_error, describe_status, parse_max_age, parse_retry_after
 from .local import fetch_local, is_local, local_path
 from .results import FetchRequest, FetchResult, FetchState, Kind, TooLarge
+
+if TYPE_CHECKING:
+    from veille.settings import Settings
 
 __all__ = [
     "FetchRequest",
@@ -26,6 +30,7 @@ __all__ = [
     "is_local",
     "local_path",
     "make_client",
+    "make_clients",
     "parse_max_age",
     "parse_retry_after",
 ]
@@ -49,6 +54,7 @@ def make_client(
     per_host_connections: int = 4,
     keepalive: float = 30.0,
     proxy: str | None = None,
+    policy: AddressPolicy | None = None,
 ) -> aiohttp.ClientSession:
     """Build the one shared session (call inside the event loop): UA, Accept, timeouts, pools.
 
@@ -56,14 +62,22 @@ def make_client(
     requests: its C HTTP parser costs a quarter of the CPU per request (bench/bench_poll.py).
     The connector keeps at most `per_host_connections` sockets per origin and closes idle ones
     after `keepalive` seconds, so polling thousands of hosts does not hoard sockets.
+    With a `policy`, every request and redirect hop is refused (AddressRefused) whose host is,
+    or resolves to, an internal address the policy does not allow (scheduler.addresses).
     """
-    connector = aiohttp.TCPConnector(
-        limit=0,
-        limit_per_host=per_host_connections,
-        keepalive_timeout=keepalive,
-        ssl=_ssl_context(),
-        ttl_dns_cache=300,
-    )
+    options: dict[str, Any] = {
+        "limit": 0,
+        "limit_per_host": per_host_connections,
+        "keepalive_timeout": keepalive,
+        "ssl": _ssl_context(),
+        "ttl_dns_cache": 300,
+    }
+    if policy is None:
+        connector = aiohttp.TCPConnector(**options)
+    else:
+        # the operator's own proxy is reached whatever its address; it resolves the names
+        proxy_host = urlsplit(proxy).hostname if proxy else None
+        connector = GuardedConnector(policy, exempt=[proxy_host] if proxy_host else (), **options)
     return aiohttp.ClientSession(
         connector=connector,
         headers={"User-Agent": user_agent, "Accept": ACCEPT},
@@ -76,6 +90,28 @@ def make_client(
         # every request doubles the CPU cost of a 304
         proxy=proxy or None,
     )
+
+
+def make_clients(settings: Settings) -> tuple[aiohttp.ClientSession, aiohttp.ClientSession]:
+    """The feed client and the article page client (one and the same when both are guarded).
+
+    Article links are the publishers' word: internal addresses are refused for them unless
+    allowed (`fetch_allow_networks`). Feeds are the operator's own list in embedded mode (local
+    files included) and are not restricted there; scaled out, they are too.
+    """
+    s = settings
+    guard = AddressPolicy.from_setting(s.fetch_allow_networks)
+    options: dict[str, Any] = {
+        "user_agent": s.user_agent,
+        "timeout_connect": min(10.0, s.fetch_timeout),
+        "timeout_read": s.fetch_timeout,
+        "per_host_connections": s.per_host_connections,
+        "proxy": s.http_proxy,
+    }
+    if not s.embedded:
+        client = make_client(policy=guard, **options)
+        return client, client
+    return make_client(**options), make_client(policy=guard, **options)
 
 
 _SSL: list[ssl.SSLContext] = []

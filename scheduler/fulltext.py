@@ -7,6 +7,7 @@ import logging
 
 import aiohttp
 
+from .addresses import AddressRefused
 from .fetch import read_body
 from .politeness import HostLimiter
 from .results import TooLarge
@@ -52,7 +53,11 @@ async def fetch_fulltext(
     max_bytes: int = MAX_PAGE_BYTES,
     timeout: float = 30.0,
 ) -> str | None:
-    """Fetch an article page politely and extract its text; None on any failure (logged)."""
+    """Fetch an article page politely and extract its text; None on any failure (logged).
+
+    The page is a link the feed's publisher wrote: `client` must be built with an address
+    policy (make_client(policy=...)) so that a link to an internal address is refused.
+    """
     try:
         async with asyncio.timeout(timeout):
             if limiter is None:
@@ -61,6 +66,9 @@ async def fetch_fulltext(
                 async with limiter.slot(url):
                     page, final = await _get_page(client, url, max_bytes)
         return await asyncio.to_thread(extract_text, page, final)
+    except AddressRefused as exc:
+        log.warning("no full text for %s: %s", url, exc)
+        return None
     except (aiohttp.ClientError, PageError, TooLarge, ValueError, TimeoutError, OSError) as exc:
         log.info("no full text for %s: %s", url, exc or type(exc).__name__)
         return None

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from .addresses import AddressRefused
+
 
 def cap_message(max_bytes: int) -> str:
     """Human wording of the size cap error, e.g. 'response larger than 10 MB cap'."""
@@ -58,6 +60,8 @@ def describe_error(
     where = f"{host}:{parts.port}" if parts.port else host
     text = str(exc) or exc.__class__.__name__
     low = " | ".join(_chain_messages(exc)).lower()
+    if isinstance(exc, AddressRefused):
+        return text  # already says which address and how to allow it
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         limit = f" after {timeouts.sock_connect:g} s" if timeouts and timeouts.sock_connect else ""
         return f"timeout: could not connect to {where}{limit}"

@@ -20,7 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.feedstore import FeedSnapshot, PollOutcome, snapshots, sync_feeds, user_feed_ids
-from scheduler.fetch import make_client
+from scheduler.fetch import make_clients
 from scheduler.poll import poll_feeds
 from scheduler.schedule import PollPolicy
 from veille.models import utcnow
@@ -170,6 +170,7 @@ class Poller:
         self._parse_workers = settings.parse_workers if parse_workers is None else parse_workers
         self._runner = asyncio.Runner()
         self._client: Any = None
+        self._pages: Any = None
         self._limiter: Any = None
         self._parser: Any = None
 
@@ -179,13 +180,7 @@ class Poller:
 
         s = self.settings
         if self._client is None:
-            self._client = make_client(
-                user_agent=s.user_agent,
-                timeout_connect=min(10.0, s.fetch_timeout),
-                timeout_read=s.fetch_timeout,
-                per_host_connections=s.per_host_connections,
-                proxy=s.http_proxy,
-            )
+            self._client, self._pages = make_clients(s)
             self._limiter = HostLimiter(
                 max_per_host=s.per_host_connections, min_delay=s.per_host_delay
             )
@@ -198,6 +193,7 @@ class Poller:
             s.max_feed_bytes,
             self._limiter,
             self._parser,
+            page_client=self._pages,
         )
 
     def poll(self, runtime: Runtime, feeds: Sequence[FeedSnapshot]) -> list[PollOutcome]:
@@ -212,6 +208,8 @@ class Poller:
         """Close the client, the parser processes and the loop."""
         if self._client is not None:
             self._runner.run(self._client.close())
+        if self._pages is not None and self._pages is not self._client:
+            self._runner.run(self._pages.close())
         if self._parser is not None:
             self._parser.close()
         self._runner.close()

@@ -76,9 +76,15 @@ async def poll_feeds(
     max_bytes: int,
     limiter: HostLimiter | None = None,
     parser: FeedParser | None = None,
+    page_client: aiohttp.ClientSession | None = None,
 ) -> list[PollOutcome]:
-    """Fetch and parse every feed concurrently; one writer stores the results as they come."""
+    """Fetch and parse every feed concurrently; one writer stores the results as they come.
+
+    Article pages of full-text feeds are fetched with `page_client` (default: `client`), the
+    one whose address policy refuses internal addresses even where feeds may use them.
+    """
     parser = parser or FeedParser(0)
+    pages = page_client or client
     queue: asyncio.Queue[FetchedFeed | None] = asyncio.Queue()
 
     async def one(snap: FeedSnapshot) -> None:
@@ -86,7 +92,7 @@ async def poll_feeds(
         try:
             result, parsed, error = await _poll_one(client, snap, max_bytes, limiter, parser)
             if parsed is not None and snap.fulltext:
-                bodies = await _fulltexts(sessions, client, snap, parsed, limiter)
+                bodies = await _fulltexts(sessions, pages, snap, parsed, limiter)
         except Exception as exc:  # never let one feed's surprise stop the cycle
             log.exception("feed %s: unexpected error", snap.url)
             result = FetchResult(url=snap.url, kind="error", error=str(exc))

@@ -165,6 +165,7 @@ def test_scaled_out_on_celery_redis_postgres(redis_url: str, postgres_url: str) 
             broker_url=redis_url,
             feeds=(FeedConfig(srv.url("/wire.xml")),),
             webhook_url=receiver.url,
+            fetch_allow_networks=("127.0.0.0/8",),  # scaled out: the feed is on loopback
         )
         rt = build_runtime(settings, stream=io.StringIO())
         worker = subprocess.Popen(
@@ -221,6 +222,7 @@ def test_lost_messages_are_recovered_from_the_database(redis_url: str, postgres_
             broker_url=redis_url,
             feeds=(FeedConfig(srv.url("/wire.xml")),),
             webhook_url=receiver.url,
+            fetch_allow_networks=("127.0.0.0/8",),  # scaled out: the feed is on loopback
         )
         rt = build_runtime(settings, stream=io.StringIO())
         from worker.tasks import configure

@@ -71,6 +71,7 @@ def _env(broker: str, database: str, webhook: str, **extra: str) -> dict[str, st
         # one process: items of one story side by side would each alert (the novelty issue's);
         # the faults, not that race, are under test here
         VEILLE_WORKER_CONCURRENCY="1",
+        VEILLE_FETCH_ALLOW_NETWORKS="127.0.0.0/8",  # scaled out, feeds on loopback need it
         **extra,
     )
 
@@ -126,6 +127,7 @@ def _scaled_out(srv: FeedServer, receiver: WebhookReceiver, database: str, broke
         broker_url=broker,
         feeds=(FeedConfig(srv.url("/wire.xml")),),
         webhook_url=receiver.url,
+        fetch_allow_networks=("127.0.0.0/8",),
     )
     configure(settings)
     return build_runtime(settings, stream=io.StringIO())

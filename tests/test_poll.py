@@ -201,6 +201,7 @@ def test_fulltext_feed_stores_the_article_text(tmp_path: Path) -> None:
         settings = Settings(
             database_url=f"sqlite:///{tmp_path / 'v.db'}",
             feeds=(FeedConfig(srv.url("/f.xml"), fulltext=True),),
+            fetch_allow_networks=("127.0.0.0/8",),  # the article is on this machine
         )
         rt = build_runtime(settings, stream=io.StringIO())
         try:

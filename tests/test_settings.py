@@ -37,6 +37,8 @@ def test_precedence_toml_env_flags(tmp_path: Path) -> None:
         ({"VEILLE_DATABASE_URL": "mysql://x"}, "database_url"),
         ({"VEILLE_WEBHOOK_SECRET": "hunter2"}, "whsec_"),
         ({"VEILLE_DIGEST_TIME": "25:00"}, "digest_time"),
+        ({"VEILLE_FETCH_ALLOW_NETWORKS": "10.0.0.0/8,10.0.0.0/33"}, "fetch_allow_networks"),
+        ({"VEILLE_FETCH_ALLOW_NETWORKS": "intranet"}, "'intranet' is not an IP network"),
     ],
 )
 def test_bad_values_fail_with_the_key(env: dict[str, str], message: str) -> None:
@@ -84,3 +86,15 @@ def test_unknown_toml_key_fails(tmp_path: Path) -> None:
     cfg.write_text("pol_interval = 5\n")
     with pytest.raises(SettingsError, match="unknown setting 'pol_interval'"):
         load_settings(cfg, environ={})
+
+
+def test_allowed_networks_from_toml_env_and_flags(tmp_path: Path) -> None:
+    cfg = tmp_path / "v.toml"
+    cfg.write_text('fetch_allow_networks = ["127.0.0.0/8", "fd00::/8"]\n')
+    assert load_settings(cfg, environ={}).fetch_allow_networks == ("127.0.0.0/8", "fd00::/8")
+    env = {"VEILLE_FETCH_ALLOW_NETWORKS": "10.0.0.0/8, 192.168.1.7"}
+    s = load_settings(cfg, environ=env)
+    assert s.fetch_allow_networks == ("10.0.0.0/8", "192.168.1.7")
+    assert load_settings(environ={}, use_default_config=False).fetch_allow_networks == ()
+    with pytest.raises(SettingsError, match="fetch_allow_networks"):
+        s.with_overrides(fetch_allow_networks=("10.0.0.300",))

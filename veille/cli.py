@@ -64,7 +64,7 @@ def build_settings(params: dict[str, Any]) -> Settings:
     feeds = params.pop("feed", ())
     try:
         settings = load_settings(config)
-        for key in ("digest_to", "email_to", "apprise_urls"):
+        for key in (n for n, _flag, kind, _help in cli_fields() if kind.startswith("tuple")):
             if isinstance(params.get(key), str):
                 params[key] = tuple(v.strip() for v in params[key].split(",") if v.strip())
         settings = settings.with_overrides(**params)

@@ -78,6 +78,11 @@ class Settings:
     http_proxy: str | None = _opt(
         None, "Proxy for fetching feeds and article pages (http://host:port); unset: direct."
     )
+    fetch_allow_networks: tuple[str, ...] = _opt(
+        (),
+        "Internal networks article pages (and feeds when scaled out) may be fetched from, as "
+        "comma-separated CIDRs (127.0.0.0/8,10.0.0.0/8); unset: globally routable addresses only.",
+    )
     dedupe_window_days: int = _opt(
         7, "A repeated statement within this many days joins its cluster."
     )
@@ -200,6 +205,16 @@ def _validate(s: Settings, source: str) -> Settings:
         problem = web_token_problem(s.web_token)
         if problem:
             raise SettingsError(f"web_token: {problem} (host {s.host}, {source})")
+    for network in s.fetch_allow_networks:
+        try:
+            if not isinstance(network, str):
+                raise ValueError(network)
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"fetch_allow_networks: {network!r} is not an IP network, expected CIDRs such as "
+                f"10.0.0.0/8 or fd00::/8, comma-separated ({source})"
+            ) from None
     if not 1 <= s.item_attempts <= 1000:
         raise SettingsError(f"item_attempts: between 1 and 1000, not {s.item_attempts} ({source})")
     if s.smtp_security not in {"none", "starttls", "tls"}:
