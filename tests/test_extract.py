@@ -559,3 +559,18 @@ def test_the_chair_of_a_committee_is_not_the_head_of_state(ex):
     [s] = ex.extract(text)
     assert (s.speaker_actor, s.type, s.targets) == ("RUS", "warning", ("NATO",))
     assert s.speaker != "Vladimir Poutine"
+
+
+def test_a_present_tense_that_looks_like_a_participle_reports_speech(ex):
+    # `écrit` is both a participle and the present: inverted after a quotation it is speech
+    for text in (
+        "« La Russie doit se retirer », écrit Jens Stoltenberg.",
+        "« Nous ne céderons pas », écrit le Kremlin dans un communiqué.",
+    ):
+        assert [s.speaker_actor for s in ex.extract(text)] in (["NATO"], ["RUS"]), text
+
+
+def test_a_speaker_name_stops_before_a_misread_cue(ex):
+    text = "Le chef de l'Otan avertit Moscou : « Toute attaque contre un allié déclenchera une riposte »."
+    [s] = ex.extract(text)
+    assert "avertit" not in (s.speaker or "") and s.speaker_actor == "NATO"

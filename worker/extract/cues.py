@@ -232,6 +232,14 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             and "Past" in tok.morph.get("Tense", [])
             and not any(c.dep_.startswith("aux") for c in tok.children)
             and not _shares_auxiliary(tok)
+            # `…», écrit Jens Stoltenberg`: a present tense with the form of a participle
+            and not (
+                incise(tok, quotes)
+                and any(
+                    c.dep_ == "nsubj" or (c.dep_ == "obj" and c.pos_ == "PROPN" and c.i > tok.i)
+                    for c in tok.children
+                )
+            )
         ):
             continue  # `les pays reconnus comme …`: an adjective, not an act
         if lemma(tok) in lex.relays or tok.lower_.startswith(("rapport", "relay")):

@@ -286,10 +286,14 @@ class Extractor:
 
 
 def _without_cue(name: str | None, cue: Cue) -> str | None:
-    """A misread verb form (`Téhéran dément`) can be parsed into its subject's name: drop it."""
-    tail = " " + cue.tok.text
-    if name and cue.tok.pos_ not in {"VERB", "NOUN", "ADJ"} and name.endswith(tail):
-        return name[: -len(tail)]
+    """A misread verb (`Téhéran dément`, `le chef de l'Otan avertit Moscou`) can be parsed
+    into its subject's name: the name stops before the cue."""
+    word = cue.tok.text
+    if not name or cue.tok.pos_ == "PROPN" or not word[:1].islower():
+        return name
+    words = name.split()
+    if word in words[1:]:
+        return " ".join(words[: words.index(word, 1)])
     return name
 
 
