@@ -574,3 +574,19 @@ def test_a_speaker_name_stops_before_a_misread_cue(ex):
     text = "Le chef de l'Otan avertit Moscou : « Toute attaque contre un allié déclenchera une riposte »."
     [s] = ex.extract(text)
     assert "avertit" not in (s.speaker or "") and s.speaker_actor == "NATO"
+
+
+def test_a_capitalised_name_or_a_lowercase_word_is_no_cue_and_no_speaker(ex):
+    # `France-Presse` is no form of `presser`; `fermement` tagged a proper noun is no name
+    text = (
+        "Dans une déclaration transmise à l’Agence France-Presse mardi, le ministre de "
+        "l’économie a reconnu que « le terme était inapproprié »."
+    )
+    assert [s.cue for s in ex.extract(text)] == ["reconnu"]
+    text = (
+        "Dans un entretien au « Monde », le dirigeant centriste, fermement proeuropéen, "
+        "appelle l’UE à l’aide dans le conflit qui l’oppose au Kremlin."
+    )
+    [s] = ex.extract(text)
+    assert s.speaker != "fermement" and s.targets == ("EU",)
+    assert s.content.startswith("l’UE à l’aide")  # the complement, not the paper's name

@@ -24,7 +24,11 @@ def content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[in
     begun in it (`la Russie menace de bombarder Kiev` after a title's `« Moskva »`; `a menacé
     de « frapper »` keeps the threat, not just the quoted word); for a cue that governs
     nothing to its right (`« … », a-t-il dit`), the quotation."""
-    quoted_before = bool(qs) and qs[0][0] < cue.idx
+    # a quotation just before the cue is what it reports (`« … », a-t-il dit`); one earlier in
+    # the sentence may be a name or a word (`dans un entretien au « Monde », X appelle …`)
+    quoted_before = any(
+        s < cue.idx and (e > cue.idx or len(text[e : cue.idx].strip(" ,")) <= 24) for s, e in qs
+    )
     # after a quotation, `a averti mardi à Berlin` governs a day and a place: only a clause
     # of its own (`a ajouté que …`) is what it reports then
     deps = CORE_COMPLEMENTS if quoted_before else COMPLEMENT_DEPS

@@ -84,6 +84,8 @@ class DocContext:
         # offices given in appositions: `le chancelier allemand Olaf Scholz`
         for tok in propns:
             hit = self.at.get(tok.i)
+            if not tok.text[:1].isupper():
+                continue  # `le dirigeant, fermement proeuropéen`: a misread adverb, no name
             if tok.dep_ != "flat:name" and (hit is None or hit.person):
                 head = tok.head if tok.dep_ in {"appos", "nmod", "flat:name", "nsubj"} else None
                 for cand in (

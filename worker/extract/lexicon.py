@@ -208,6 +208,8 @@ class Lexicon:
             return None
         if tok.pos_ not in {"NOUN", "ADJ"} or any(c.dep_ == "det" for c in tok.children):
             return None
+        if tok.text[:1].isupper() and not tok.is_sent_start:
+            return None  # `l'Agence France-Presse`: a name
         if tok.pos_ == "ADJ" and not (
             tok.dep_ == "ROOT" or any(c.dep_ == "nsubj" for c in tok.children)
         ):
