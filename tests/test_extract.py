@@ -590,3 +590,18 @@ def test_a_capitalised_name_or_a_lowercase_word_is_no_cue_and_no_speaker(ex):
     [s] = ex.extract(text)
     assert s.speaker != "fermement" and s.targets == ("EU",)
     assert s.content.startswith("l’UE à l’aide")  # the complement, not the paper's name
+
+
+def test_an_infinitive_cue_under_no_speech_is_said_by_the_sentences_source(ex):
+    text = (
+        "Guerre en Ukraine : le G20 doit permettre d’appeler « la Russie à entrer dans une "
+        "logique de désescalade », selon l’Elysée"
+    )
+    assert [(s.speaker_actor, s.type, s.targets) for s in ex.extract(text)] == [
+        ("FRA", "demand", ("RUS",))
+    ]
+    # `selon ses calculs` names no one: the infinitive keeps its own subject
+    text = (
+        "Le président a tenté d’expliquer son projet, qui ferait baisser selon ses calculs le prix."
+    )
+    assert all(s.speaker != "calculs" for s in ex.extract(text))

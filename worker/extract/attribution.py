@@ -104,3 +104,31 @@ def _under_threat(noun: Token) -> bool:
     doc = noun.doc
     before = [t.lower_ for t in doc[max(0, noun.i - 3) : noun.i]]
     return any(w in {"sous", "face", "devant", "contre", "malgré"} for w in before)
+
+
+def source_of_infinitives(cues: list[Cue]) -> list[Cue]:
+    """`le G20 doit permettre d'appeler la Russie à …, selon l'Elysée`: an infinitive cue
+    under a verb that is no speech says what someone else will do; the sentence's `selon X`
+    is the one who asks, and speaks through that cue (the `selon` cue is then dropped)."""
+    out = list(cues)
+    for v in cues:
+        if v.kind != "verb" or "Inf" not in v.tok.morph.get("VerbForm", []):
+            continue
+        if any(c is not v and c.tok.i == v.tok.head.i for c in cues):
+            continue  # `a promis d'appeler …`: the head is a cue of its own
+        src = next(
+            (
+                c
+                for c in out
+                if c.kind == "selon"
+                and c.sent == v.sent
+                and c.subjects
+                and c.subjects[0].pos_ == "PROPN"  # `selon l'Elysée`, not `selon ses calculs`
+            ),
+            None,
+        )
+        if src is None or src.tok.i < v.tok.i:
+            continue
+        v.subjects, v.pronoun, v.agent = list(src.subjects), src.pronoun, None
+        out.remove(src)
+    return out
