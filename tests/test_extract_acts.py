@@ -299,3 +299,21 @@ def test_an_obligation_reported_in_the_past_is_still_one(ex):
 def test_an_elided_phrase_of_the_lexicon_runs_into_the_next_word(ex):
     text = "Le secrétaire général de l'Otan a insisté sur la nécessité d'un cessez-le-feu."
     assert [(a, t) for a, t, _ in acts(ex, text)] == [("NATO", "demand")]
+
+
+def test_asking_for_more_is_not_a_negation_and_reports_what_follows(ex):
+    text = (
+        "Exactions à Boutcha : l'Otan dénonce les « atrocités commises par l’armée russe » "
+        "et réclame plus de sanctions"
+    )
+    out = ex.extract(text)
+    assert [(s.speaker_actor, s.type) for s in out] == [("NATO", "accusation"), ("NATO", "demand")]
+    assert out[1].content == "plus de sanctions"
+    assert [t for _, t, _ in acts(ex, "Moscou n'exige plus le départ des troupes.")] == [
+        "statement"
+    ]
+
+
+def test_the_hour_has_come_for_someone_to_act(ex):
+    text = "« L’heure est venue pour les Etats-Unis de défendre Taïwan », a déclaré Shinzo Abe."
+    assert acts(ex, text) == [(None, "demand", ("USA",))]

@@ -35,8 +35,13 @@ PROPOSAL_NOUNS = {
 
 
 def negated(v: Token) -> bool:
-    """`n'a pas exclu`: a negated cue does not perform its act."""
-    return any(c.dep_ == "advmod" and c.lower_ in NEGATORS for c in v.children)
+    """`n'a pas exclu`: a negated cue does not perform its act (`n'exige plus` is negated,
+    `réclame plus de sanctions` asks for more)."""
+    has_ne = any(c.lower_ in {"ne", "n'", "n’"} for c in v.children)
+    return any(
+        c.dep_ == "advmod" and c.lower_ in NEGATORS and (c.lower_ != "plus" or has_ne)
+        for c in v.children
+    )
 
 
 def _as_label(cue: Cue, lex: Lexicon) -> str | None:

@@ -27,7 +27,7 @@ def content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[in
     # a quotation just before the cue is what it reports (`« … », a-t-il dit`); one earlier in
     # the sentence may be a name or a word (`dans un entretien au « Monde », X appelle …`)
     quoted_before = any(
-        s < cue.idx and (e > cue.idx or len(text[e : cue.idx].strip(" ,")) <= 24) for s, e in qs
+        s < cue.idx and (e > cue.idx or _incise_gap(text[e : cue.idx])) for s, e in qs
     )
     # after a quotation, `a averti mardi à Berlin` governs a day and a place: only a clause
     # of its own (`a ajouté que …`) is what it reports then
@@ -42,8 +42,11 @@ def content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[in
     ):
         toks.pop(0)
     if not (governs and toks):
-        if qs:
-            return " ".join(text[s:e] for s, e in qs)[:500]
+        own = [
+            (s, e) for s, e in qs if s > cue.idx or e > cue.idx or _incise_gap(text[e : cue.idx])
+        ]
+        if own:
+            return " ".join(text[s:e] for s, e in own)[:500]
         return _content_text(content, cue)
     start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
     for s, e in qs:
@@ -54,13 +57,19 @@ def content_field(text: str, content: list[Token], cue: Token, qs: list[tuple[in
     return text[start:end].strip(" ,;:\n\t")[:500]
 
 
+def _incise_gap(gap: str) -> bool:
+    """`« … », a-t-il dit`: only a comma and the verb's auxiliary between quotation and cue."""
+    return len(gap) <= 24 and ("," in gap or not gap.strip()) and " et " not in f" {gap} "
+
+
 def _content_text(content: list[Token], cue: Token) -> str:
     """What was said, as the text wrote it: contiguous runs of the reported words, with gaps
     shown as an ellipsis; when the words follow the cue, those before it (auxiliaries,
     adverbs) are left out. Capped for storage."""
     toks = sorted((t for t in content if not t.dep_.startswith("aux")), key=lambda t: t.i)
-    after = [t for t in toks if t.i > cue.i]
-    if len(after) * 2 >= len(toks):
+    after = [t for t in toks if t.i > cue.i and not t.is_punct]
+    # `dénonce … et réclame plus de sanctions`: a coordinated cue reports what follows it
+    if after and (len(after) * 2 >= len(toks) or cue.dep_ == "conj"):
         toks = after
     runs: list[str] = []
     current = ""

@@ -299,6 +299,12 @@ def demand_targets(
             found = first_group(ctx, [c, *c.children], exclude)  # `réclamer X de Kiev`
             if found:
                 return found
+    for t in scope:
+        # `l'heure est venue pour les Etats-Unis de …`, `il est temps pour Moscou de …`
+        if any(g.dep_ == "case" and g.lower_ == "pour" for g in t.children) and _before_de(t):
+            found = first_group(ctx, list(t.subtree), exclude, dative=True)
+            if found:
+                return found
     need = any(c.dep_ == "obj" and lemma(c).lower() in NEED_NOUNS for c in cue.children)
     for c in cue.children if need else ():
         # `souligner la nécessité pour la Russie de …`, the `pour X` parsed onto the verb
