@@ -210,3 +210,12 @@ def test_the_one_who_must_act_named_by_an_adjective_or_as_a_country_addressed(ex
 def test_a_place_is_still_no_addressee(extractor):
     text = "Le candidat à l'Elysée a réclamé une enquête, à Paris, à l'issue du débat."
     assert all(not s.targets for s in extractor.extract(text))
+
+
+def test_asking_for_what_only_the_other_side_can_grant_targets_it(extractor):
+    text = (
+        "Les troupes russes encerclent Marioupol. Moscou intensifie ses frappes sur la ville. "
+        "L'Ukraine réclame un couloir humanitaire d'urgence."
+    )
+    demands = [s for s in extractor.extract(text) if s.type == "demand"]
+    assert [(s.speaker_actor, s.targets) for s in demands] == [("UKR", ("RUS",))]

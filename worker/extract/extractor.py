@@ -41,6 +41,7 @@ from .targets import (
     TARGETED,
     actors_in,
     addressee,
+    asks_the_other_side,
     condition_subject,
     content_targets,
     demand_targets,
@@ -277,6 +278,9 @@ class Extractor:
             if type_ == "warning":
                 targets = condition_subject(ctx, content, exclude)
             targets = targets or content_targets(ctx, content, exclude)
+        if not targets and type_ == "demand" and asks_the_other_side(cue.tok):
+            # `réclame un couloir humanitaire`, `exige l'arrêt de la guerre`: of the other side
+            targets = salient_counterpart(ctx, exclude)
         if not targets and type_ != "demand":
             # `dénonce une « détention illégale »`, `avertit que …` with no one named in the
             # act: whom the sentence names, else the other side the text is mostly about

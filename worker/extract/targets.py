@@ -349,6 +349,33 @@ def _joined(c: Token) -> Token | None:
     return None
 
 
+# what only the other side can grant: asking for it asks the other side
+GRANTED_NOUNS = {
+    "arrêt",
+    "fin",
+    "levée",
+    "retrait",
+    "cessez-le-feu",
+    "couloir",
+    "garantie",
+    "réponse",
+    "libération",
+    "extradition",
+    "restitution",
+    "départ",
+    "trêve",
+    "sortie",
+    "évacuation",
+}
+
+
+def asks_the_other_side(cue: Token) -> bool:
+    """`réclamer la levée des sanctions`, `exiger l'arrêt de la guerre`: a thing granted."""
+    return any(
+        c.dep_ in {"obj", "obl:arg"} and lemma(c).lower() in GRANTED_NOUNS for c in cue.children
+    )
+
+
 def salient_counterpart(ctx: DocContext, exclude: set[str | None]) -> list[str]:
     """A warning or offer with no named addressee: the other side the text is mostly about."""
     counts: dict[str, int] = {}
