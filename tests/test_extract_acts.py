@@ -317,3 +317,11 @@ def test_asking_for_more_is_not_a_negation_and_reports_what_follows(ex):
 def test_the_hour_has_come_for_someone_to_act(ex):
     text = "« L’heure est venue pour les Etats-Unis de défendre Taïwan », a déclaré Shinzo Abe."
     assert acts(ex, text) == [(None, "demand", ("USA",))]
+
+
+def test_applying_for_asylum_or_apologising_is_no_demand(ex):
+    for text in (
+        "En 2021, plus de 2100 Ukrainiens ont demandé l’asile en France.",
+        "Le ministre a demandé pardon aux victimes.",
+    ):
+        assert all(t != "demand" for _, t, _ in acts(ex, text)), text
