@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_poll.py
 	$(BIN)/python bench/bench_latency.py
+	$(BIN)/python bench/bench_memory.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -20,12 +20,11 @@ def test_defaults_come_from_seeds() -> None:
 
 def test_precedence_toml_env_flags(tmp_path: Path) -> None:
     cfg = tmp_path / "v.toml"
-    cfg.write_text(
-        'poll_interval = 42\nbroker_url = "redis://127.0.0.1:6379/3"\n'
-        '[[feeds]]\nurl = "feeds/a.xml"\n'
-    )
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "a.xml").write_text("<rss/>")
+    cfg.write_text('poll_interval = 42\n[[feeds]]\nurl = "feeds/a.xml"\n')
     s = load_settings(cfg, environ={"VEILLE_POLL_INTERVAL": "7"})
-    assert s.poll_interval == 7 and not s.embedded
+    assert s.poll_interval == 7 and s.embedded
     assert s.feeds[0].url == str(tmp_path / "feeds" / "a.xml")
     assert s.with_overrides(poll_interval=3, webhook_url=None).poll_interval == 3
 
@@ -98,3 +97,62 @@ def test_allowed_networks_from_toml_env_and_flags(tmp_path: Path) -> None:
     assert load_settings(environ={}, use_default_config=False).fetch_allow_networks == ()
     with pytest.raises(SettingsError, match="fetch_allow_networks"):
         s.with_overrides(fetch_allow_networks=("10.0.0.300",))
+
+
+def _feed_list(tmp_path: Path, entry: str) -> Path:
+    cfg = tmp_path / "feeds.toml"
+    cfg.write_text(f'[[feeds]]\nurl = "https://www.lemonde.fr/rss/une.xml"\n\n{entry}')
+    return cfg
+
+
+OK_URL = '[[feeds]]\nurl = "https://a.example/f"\n'
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('[[feeds]]\nurl = "ftp://example.org/feed.xml"', r"feeds\[1\] \('ftp://.*scheme"),
+        ('[[feeds]]\nurl = "https:///feed.xml"', r"feeds\[1\].*no host"),
+        ('[[feeds]]\nurl = "javascript:alert(1)"', r"feeds\[1\].*scheme"),
+        ('[[feeds]]\nurl = "http://example.org:99999/x"', r"feeds\[1\].*not a valid URL"),
+        ('[[feeds]]\nurl = "/etc/../proc/self/environ"', r"feeds\[1\].*system path"),
+        ('[[feeds]]\nurl = "/dev/zero"', r"feeds\[1\].*system path"),
+        ('[[feeds]]\nurl = "missing.xml"', r"feeds\[1\].*missing.xml is not a file"),
+        ('[[feeds]]\nurl = ""', r"feeds\[1\]: each feed needs a url"),
+        ("[[feeds]]\nurl = 42", r"feeds\[1\]: each feed needs a url"),
+        ("[[feeds]]\ninterval = 60", r"feeds\[1\]: each feed needs a url"),
+        (OK_URL + "interval = 0", r"feeds\[1\] \('https://a.example/f'\): interval: between 1"),
+        (OK_URL + "interval = -5", r"interval: between 1 and"),
+        (OK_URL + "interval = 99999999", r"interval: between 1 and 604800"),
+        (OK_URL + 'interval = "60"', r"interval: a whole number"),
+        (OK_URL + "interval = 1.5", r"interval: a whole number"),
+        (OK_URL + "interval = true", r"interval: a whole number"),
+        (OK_URL + 'fulltext = "false"', r"fulltext: true or false"),
+        (OK_URL + "title = 3", r"title: a string"),
+        (OK_URL + "every = 3", r"unknown keys \['every'\]"),
+        ("feeds = 3", r"feeds: expected \[\[feeds\]\] tables"),
+    ],
+)
+def test_each_configured_feed_is_checked_at_load(tmp_path: Path, entry: str, message: str) -> None:
+    cfg = _feed_list(tmp_path, entry)
+    if entry.startswith("feeds ="):
+        cfg.write_text(entry)
+    with pytest.raises(SettingsError, match=message) as err:
+        load_settings(cfg, environ={})
+    assert str(cfg) in str(err.value), "the error names the file"
+
+
+def test_local_feed_files_are_resolved_and_kept(tmp_path: Path) -> None:
+    """A local file is fine, embedded or scaled out: only the scheduler reads it, here."""
+    (tmp_path / "wire.xml").write_text("<rss/>")
+    cfg = _feed_list(tmp_path, '[[feeds]]\nurl = "wire.xml"\ninterval = 60\nfulltext = true\n')
+    for env in ({}, {"VEILLE_BROKER_URL": "redis://127.0.0.1:6379/3"}):
+        feed = load_settings(cfg, environ=env).feeds[1]
+        assert (feed.url, feed.interval, feed.fulltext) == (str(tmp_path / "wire.xml"), 60, True)
+
+
+def test_feeds_from_the_environment_are_checked_too() -> None:
+    with pytest.raises(SettingsError, match=r"feeds\[1\] \('gopher://x'\).*environment"):
+        load_settings(
+            environ={"VEILLE_FEEDS": "https://a.example/f,gopher://x"}, use_default_config=False
+        )

@@ -81,7 +81,7 @@ def test_filters_narrow_the_timeline_and_the_api(site: httpx.Client) -> None:
     assert [s["id"] for s in paged["items"]] == [s["id"] for s in everything["items"][2:4]]
     html = site.get("/", params={"type": "warning", "speaker": "NATO"}, headers=HTML).text
     assert "prix fort" in html and "Sergueï Lavrov" not in html
-    assert site.get("/api/statements", params={"type": "nonsense"}).status_code == 400
+    assert site.get("/api/statements", params={"type": "nonsense"}).status_code == 422
 
 
 def test_statement_page_lists_every_source(site: httpx.Client) -> None:

@@ -153,26 +153,18 @@ def _coerce(name: str, value: Any, kind: str, source: str) -> Any:
 
 
 def _feeds(raw: Any, base: Path | None, source: str) -> tuple[FeedConfig, ...]:
+    from veille.feedlist import BadFeedEntry, check_entry, entry_label
+
     if isinstance(raw, str):
         raw = [u for u in raw.split(",") if u.strip()]
+    if not isinstance(raw, list):
+        raise SettingsError(f"feeds: expected [[feeds]] tables in {source}")
     out = []
-    for entry in raw:
-        if isinstance(entry, str):
-            entry = {"url": entry}
-        if not isinstance(entry, Mapping) or not entry.get("url"):
-            raise SettingsError(f"feeds: each feed needs a url (from {source}): {entry!r}")
-        unknown = set(entry) - {"url", "interval", "fulltext", "title"}
-        if unknown:
-            raise SettingsError(f"feeds: unknown keys {sorted(unknown)} (from {source})")
-        url = str(entry["url"]).strip()
-        out.append(
-            FeedConfig(
-                url=resolve_feed_location(url, base),
-                interval=_coerce("feeds.interval", entry.get("interval"), "int|None", source),
-                fulltext=bool(entry.get("fulltext", False)),
-                title=entry.get("title"),
-            )
-        )
+    for index, entry in enumerate(raw):
+        try:
+            out.append(FeedConfig(**check_entry(entry, base)))
+        except BadFeedEntry as exc:
+            raise SettingsError(f"{entry_label(index, entry)}: {exc} (from {source})") from None
     return tuple(out)
 
 

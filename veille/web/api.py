@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from veille.web.deps import BAD_FILTER, FilterDep, Limit, Offset, RowId, SessionDep, SettingsDep
+from veille.web.deps import FilterDep, Limit, Offset, RowId, SessionDep, SettingsDep
 from veille.web.queries import list_statements, statement_detail
 from veille.web.records import cluster_detail, list_alerts, list_clusters, list_feeds
 from veille.web.schemas import (
@@ -19,7 +19,7 @@ from veille.web.schemas import (
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-@router.get("/statements", response_model=Page[StatementView], responses=BAD_FILTER)
+@router.get("/statements", response_model=Page[StatementView])
 def api_statements(
     session: SessionDep,
     settings: SettingsDep,

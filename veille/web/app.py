@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.exceptions import HTTPException
 
 from veille.settings import Settings
-from veille.web import api, atom, pages
+from veille.web import api, atom, document, errors, pages
 from veille.web.security import guard
 from veille.web.templating import make_env
 
@@ -42,26 +40,6 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
     app.include_router(api.router)
     app.include_router(atom.router)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        """JSON errors for the API, a small page for people."""
-        if request.url.path.startswith("/api/") or "html" not in request.headers.get("accept", ""):
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
-        templates = request.app.state.templates
-        response: HTMLResponse = templates.TemplateResponse(
-            request,
-            "error.html",
-            {
-                "status": exc.status_code,
-                "detail": exc.detail,
-                "tz": settings.timezone,
-                "active": "",
-            },
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
-        return response
-
+    errors.install(app)
+    document.install(app, settings)
     return app

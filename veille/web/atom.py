@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 ENTRIES = 100
 
 router = APIRouter(tags=["feeds"])
+RuleName = Annotated[str, Path(description="A rule's name.", examples=["default"])]
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -102,7 +104,7 @@ def alerts_atom(request: Request, session: SessionDep, settings: SettingsDep) ->
     },
 )
 def rule_alerts_atom(
-    name: str, request: Request, session: SessionDep, settings: SettingsDep
+    name: RuleName, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The latest alerts of one rule as an Atom feed."""
     known = rule_names(session) | {"default"}

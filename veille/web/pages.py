@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from itertools import groupby
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from veille.domain import TYPES
@@ -18,6 +18,16 @@ from veille.web.records import list_alerts, list_feeds, rule_names
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
+
+
+def page_filter(filters: FilterDep) -> StatementFilter:
+    """The API's filters, with a day whose neighbours the timeline and its chart can reach."""
+    if filters.day is not None and not in_calendar(filters.day):
+        raise HTTPException(400, "day must be between 0001-01-03 and 9999-12-29")
+    return filters
+
+
+PageFilter = Annotated[StatementFilter, Depends(page_filter)]
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -32,7 +42,7 @@ def timeline(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    filters: FilterDep,
+    filters: PageFilter,
     page: PageNo = 1,
 ) -> HTMLResponse:
     """Statements day by day, newest first, with filters and the escalation chart."""
@@ -88,7 +98,7 @@ def feeds_page(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/chart.png", response_class=Response)
-def chart_png(session: SessionDep, settings: SettingsDep, filters: FilterDep) -> Response:
+def chart_png(session: SessionDep, settings: SettingsDep, filters: PageFilter) -> Response:
     """The timeline's escalation chart: 14 days ending on the filtered day or the newest one."""
     from veille.charts import escalation_series, render_png
 

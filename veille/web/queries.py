@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from veille.models import Feed, Item, StatementRow, UTCDateTime
@@ -52,14 +52,31 @@ class StatementFilter:
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """The UTC instants where a local day starts and the next one starts (DST-proof)."""
     zone = ZoneInfo(tz)
-    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    start = _midnight(day, zone)
+    end = _midnight(day + timedelta(days=1), zone) if day < date.max else _LATEST
     return start, end
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """A local midnight in UTC; at the ends of the calendar, the first or last instant."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return _EARLIEST if day.year == date.min.year else _LATEST
 
 
 def local_day(when: datetime, tz: str) -> date:
     """The calendar day of an instant in the configured time zone."""
     return when.astimezone(ZoneInfo(tz)).date()
+
+
+def storable(text: str | None) -> bool:
+    """Whether a text could be in the database (PostgreSQL refuses NUL characters)."""
+    return text is None or "\x00" not in text
 
 
 def _like(text: str) -> str:
@@ -70,6 +87,8 @@ def _like(text: str) -> str:
 def conditions(f: StatementFilter, tz: str) -> list[ColumnElement[bool]]:
     """SQL conditions for a filter (portable between SQLite and PostgreSQL)."""
     conds: list[ColumnElement[bool]] = []
+    if not all(storable(text) for text in (f.speaker, f.target, f.q)):
+        return [false()]  # no stored text holds a NUL: nothing matches, nothing is sent
     if f.speaker:
         conds.append(StatementRow.speaker_actor == f.speaker)
     if f.target:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from veille.feedurls import masked
 from veille.models import Alert, Cluster, Delivery, DeliveryAttempt, Feed, Item, StatementRow
-from veille.web.queries import sources_of, statement_view
+from veille.web.queries import sources_of, statement_view, storable
 from veille.web.schemas import (
     AlertView,
     AttemptView,
@@ -79,6 +79,8 @@ def list_alerts(
 ) -> Page[AlertView]:
     """Alerts newest first, each with its statement, deliveries and every attempt."""
     conds = [Alert.rule == rule] if rule is not None else []
+    if not storable(rule):
+        conds = [false()]  # no rule's name holds a NUL
     total = session.scalar(select(func.count(Alert.id)).where(*conds)) or 0
     rows = session.execute(
         select(Alert, StatementRow, Item, Feed)
