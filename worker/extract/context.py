@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,6 +12,7 @@ from .actors import ActorKB, Mention, fold
 from .pipeline import lemma
 
 OFFICE_PREFIXES = ("ex-", "vice-")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 POSSESSIVES = {"son", "sa", "ses", "leur", "leurs"}
 # bodies within a state whose chairs are not its head (`président du comité …`)
 SUB_BODIES = {"comite", "groupe", "parti", "commission", "sous-commission", "fraction"}
@@ -54,6 +56,7 @@ class DocContext:
     text: str = ""
     _offices: dict[int, tuple[str | None, str | None, bool]] = field(default_factory=dict)
     person_spans: list[tuple[int, str]] = field(default_factory=list)
+    _year: int | None = None
 
     def __post_init__(self) -> None:
         self.text = self.text or self.doc.text
@@ -115,6 +118,14 @@ class DocContext:
         last = fold(name).split()[-1]
         if len(name.split()) > len(self.full_names.get(last, "").split()):
             self.full_names[last] = name
+
+    def latest_year(self) -> int | None:
+        """The latest year an undated text names (`en 2022`), up to this year: its era."""
+        if self._year is None:
+            now = date.today().year
+            years = [int(y) for y in YEAR.findall(self.text) if 1990 <= int(y) <= now]
+            self._year = max(years) if years else 0
+        return self._year or None
 
     def full_name(self, name: str) -> str:
         """The fullest form of a person's name that the text gives."""

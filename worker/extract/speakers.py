@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from spacy.tokens import Token
 
@@ -271,6 +272,10 @@ def _kb_role(ctx: DocContext, role: str, actor: str | None) -> str | None:
         return named[0].name if len(named) == 1 else None
     if named:
         return named[0].name
+    if len(hits) > 1 and ctx.when is None and (year := ctx.latest_year()):
+        # an undated text: the holder in office in the latest year it names
+        on = date(year, 7, 1)
+        hits = [p for p in hits if (o := p.office_at(on)) and o.role == role and o.actor == actor]
     return hits[0].name if len(hits) == 1 else None
 
 
