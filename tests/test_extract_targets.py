@@ -219,3 +219,21 @@ def test_asking_for_what_only_the_other_side_can_grant_targets_it(extractor):
     )
     demands = [s for s in extractor.extract(text) if s.type == "demand"]
     assert [(s.speaker_actor, s.targets) for s in demands] == [("UKR", ("RUS",))]
+
+
+def test_an_obligation_on_us_targets_the_speakers_own_side(extractor):
+    text = (
+        "« Nous devons nous préparer à cette option », a estimé le ministre français des finances."
+    )
+    assert [(s.speaker_actor, s.type, s.targets) for s in extractor.extract(text)] == [
+        ("FRA", "demand", ("FRA",))
+    ]
+
+
+def test_an_office_names_its_holder_in_the_year_an_undated_text_names(extractor):
+    for when, holder in (("juin 2023", "James Cleverly"), ("mars 2024", "David Cameron")):
+        text = (
+            f"En {when}, les livraisons ont repris. Cette aide « renforcera l'Ukraine », a "
+            "déclaré le chef de la diplomatie britannique."
+        )
+        assert [s.speaker for s in extractor.extract(text)] == [holder], when

@@ -22,6 +22,7 @@ from .context import DocContext
 from .coref import resolve_speakers
 from .cues import Cue, candidates, verb_cues
 from .lexicon import load_lexicon
+from .modality import binds_us
 from .parsing import PARSER, parse, stepped_parser
 from .parts import batches, shifted, split
 from .pipeline import (
@@ -278,6 +279,9 @@ class Extractor:
             if type_ == "warning":
                 targets = condition_subject(ctx, content, exclude)
             targets = targets or content_targets(ctx, content, exclude)
+        if not targets and type_ == "demand" and sp.actor and binds_us(content):
+            # `« nous devons nous préparer »`: the speaker's own side must act
+            targets = [sp.actor]
         if not targets and type_ == "demand" and asks_the_other_side(cue.tok):
             # `réclame un couloir humanitaire`, `exige l'arrêt de la guerre`: of the other side
             targets = salient_counterpart(ctx, exclude)

@@ -120,6 +120,21 @@ def obligation(content: list[Token]) -> bool:
     return False
 
 
+def binds_us(content: list[Token]) -> bool:
+    """`nous devons …`, `il nous faut …`: an obligation the speaker puts on its own side."""
+    for t in content:
+        lem = lemma(t)
+        if (
+            lem == "devoir"
+            and t.pos_ in {"VERB", "AUX"}
+            and any(s.lower_ == "nous" for s in _subjects(t))
+        ):
+            return any(c.dep_ == "xcomp" for c in t.children) and not _foreseen(t)
+        if lem == "falloir" and any(c.lower_ == "nous" and c.dep_ == "iobj" for c in t.children):
+            return True
+    return False
+
+
 def _as_long_as(t: Token) -> bool:
     """`aussi longtemps qu'il le faudra`, `s'il le faut`: a measure, not an obligation
     (but `il a dit qu'il fallait que …` reports one)."""
