@@ -605,3 +605,24 @@ def test_an_infinitive_cue_under_no_speech_is_said_by_the_sentences_source(ex):
         "Le président a tenté d’expliquer son projet, qui ferait baisser selon ses calculs le prix."
     )
     assert all(s.speaker != "calculs" for s in ex.extract(text))
+
+
+def test_headlines_the_parser_reads_as_noun_phrases_still_have_their_speaker(ex):
+    cases = {
+        "Moscou avertit qu'elle considérera les convois d'armes occidentaux comme des cibles "
+        "légitimes": ("Moscou", "RUS", "warning"),
+        "La Russie expulse des diplomates et menace de rompre ses relations avec l'UE": (
+            "Russie",
+            "RUS",
+            "warning",
+        ),
+        "Moscou somme Kiev de rendre les armes à Marioupol": ("Moscou", "RUS", "demand"),
+    }
+    for text, want in cases.items():
+        out = [(s.speaker, s.speaker_actor, s.type) for s in ex.extract(text)]
+        assert out == [want], text
+    [s] = ex.extract("Moscou somme Kiev de rendre les armes à Marioupol")
+    assert s.targets == ("UKR",) and s.content.startswith("Kiev de rendre")
+    # a participle is still no headline verb: `une position critiquée par X` is X's act
+    [s] = ex.extract("Une position critiquée par Volodymyr Zelensky.")
+    assert (s.speaker, s.type) == ("Volodymyr Zelensky", "accusation")

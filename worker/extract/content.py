@@ -8,7 +8,7 @@ from spacy.tokens import Token
 from .cues import Cue
 from .quotes import QuoteIndex
 from .speakers import Speaker
-from .subjects import TIME_WORDS
+from .subjects import TIME_WORDS, headline_predicate
 
 QUOTE_CLOSERS = {"»", "”", '"'}
 QUOTE_OPENERS = {"«", "“", '"'}
@@ -114,6 +114,8 @@ def reported(cue: Cue) -> list[Token]:
     """What was said: the cue's complements, or the rest of the sentence for an incise."""
     v = cue.tok
     subj = {t.i for h in cue.subjects for t in h.subtree}
+    if headline_predicate(v) or (v.dep_ == "conj" and headline_predicate(v.head)):
+        subj -= {t.i for t in v.subtree}  # the verb was parsed inside its subject's phrase
     if cue.agent is not None:
         subj |= {t.i for t in cue.agent.subtree}
     skip = {

@@ -19,6 +19,7 @@ from .subjects import (
     TIME_WORDS,
     actor_before,
     after_comma,
+    finite,
     incise,
     inverted_nominal,
     nearest_subject,
@@ -130,7 +131,11 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[Span, list[Token]]]:
             p = pos[i]
             if low[i] in words:
                 toks.append(doc[i])
-            elif p in (_VERB, _NOUN) or (p == _ADJ and dep[i] == root):
+            elif (
+                p in (_VERB, _NOUN)
+                or (p == _ADJ and dep[i] == root)
+                or (p == _PROPN and low[i] == orth[i])  # a lowercase word tagged a name
+            ):
                 hit = relevant.get((orth[i], p))
                 if hit is None:
                     if len(relevant) > 200_000:
@@ -195,11 +200,13 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
     cues: list[Cue] = []
     for tok in toks:
         misread = lex.misread.get(tok.lower_)
-        if tok.pos_ not in {"VERB", "NOUN", "ADJ"} and misread is None:
+        # a lowercase proper noun is a tagger's slip (`Moscou somme Kiev de …`)
+        nounish = tok.pos_ in {"NOUN", "ADJ"} or (tok.pos_ == "PROPN" and tok.text.islower())
+        if tok.pos_ != "VERB" and not nounish and misread is None:
             continue
         if quotes.inside(tok.idx) and not _scare_quoted(tok, quotes):
             continue
-        guess = misread or (lex.verb_misread_as_noun(tok) if tok.pos_ in {"NOUN", "ADJ"} else None)
+        guess = misread or (lex.verb_misread_as_noun(tok) if nounish else None)
         if tok.pos_ != "VERB" and guess is None:
             continue
         hit = lex.match_verb(tok, guess)
@@ -364,6 +371,7 @@ def _acl_participle(v: Token) -> bool:
     """`une demande rejetée par Moscou`: a past participle modifying a noun, not a tense."""
     if (
         v.dep_ != "acl"
+        or finite(v)
         or "Part" not in v.morph.get("VerbForm", [])
         or "Pres" in v.morph.get("Tense", [])
         or v.head.pos_ not in {"NOUN", "PROPN", "PRON"}

@@ -47,6 +47,7 @@ from .targets import (
     content_targets,
     demand_targets,
     last_mention_actor,
+    named_next,
     salient_counterpart,
 )
 from .titles import title_statements
@@ -279,6 +280,9 @@ class Extractor:
             if type_ == "warning":
                 targets = condition_subject(ctx, content, exclude)
             targets = targets or content_targets(ctx, content, exclude)
+        if not targets and type_ == "demand":
+            # a misparsed `somme Kiev de …`, `presse Israël de …`: the name right after the cue
+            targets = named_next(ctx, cue.tok, exclude)
         if not targets and type_ == "demand" and sp.actor and binds_us(content):
             # `« nous devons nous préparer »`: the speaker's own side must act
             targets = [sp.actor]
@@ -297,7 +301,7 @@ def _without_cue(name: str | None, cue: Cue) -> str | None:
     """A misread verb (`Téhéran dément`, `le chef de l'Otan avertit Moscou`) can be parsed
     into its subject's name: the name stops before the cue."""
     word = cue.tok.text
-    if not name or cue.tok.pos_ == "PROPN" or not word[:1].islower():
+    if not name or not word[:1].islower():
         return name
     words = name.split()
     if word in words[1:]:

@@ -187,7 +187,8 @@ class Lexicon:
         if low in self.misread:
             return True
         pos = tok.pos_
-        if pos in {"NOUN", "ADJ"} and _er_lemma(low, self.verbs) is not None:
+        nounish = pos in {"NOUN", "ADJ"} or (pos == "PROPN" and tok.text.islower())
+        if nounish and _er_lemma(low, self.verbs) is not None:
             return True
         if pos == "NOUN" and self.noun_type(tok) is not None:
             return True
@@ -206,7 +207,8 @@ class Lexicon:
             guess = self._er_guess[low] = _er_lemma(low, self.verbs)
         if guess is None:  # first: the cheapest test, and it rejects nearly every noun
             return None
-        if tok.pos_ not in {"NOUN", "ADJ"} or any(c.dep_ == "det" for c in tok.children):
+        nounish = tok.pos_ in {"NOUN", "ADJ"} or (tok.pos_ == "PROPN" and tok.text.islower())
+        if not nounish or any(c.dep_ == "det" for c in tok.children):
             return None
         if tok.text[:1].isupper() and not tok.is_sent_start:
             return None  # `l'Agence France-Presse`: a name

@@ -156,6 +156,35 @@ def _disagrees(v: Token, subj: Token) -> bool:
     return bool(vn and sn and vn != sn and not subj.conjuncts)
 
 
+def finite(v: Token) -> bool:
+    """A finite verb, even where the tagger says participle: a form no participle of its
+    lemma has (`avertit` of `avertir`, `dénonce` of `dénoncer`)."""
+    if "Fin" in v.morph.get("VerbForm", []):
+        return True
+    if "Part" not in v.morph.get("VerbForm", []) or "Pres" in v.morph.get("Tense", []):
+        return False
+    lem, low = lemma(v).lower(), v.lower_
+    return (lem.endswith("ir") and low.endswith(("it", "issent"))) or (
+        lem.endswith("er") and low.endswith(("e", "es", "ent")) and not low.endswith(("ée", "ées"))
+    )
+
+
+def headline_predicate(v: Token) -> bool:
+    """A finite verb the parser hung on the noun before it as a modifier, as it does in
+    headlines (`Moscou avertit que …`, `La Russie expulse des diplomates`): that noun is
+    its subject (a relative clause would have its pronoun)."""
+    return (
+        v.dep_ == "acl"
+        and finite(v)
+        and v.head.i < v.i
+        and v.head.pos_ in {"PROPN", "NOUN"}
+        and not any(
+            t.lower_ in {"qui", "que", "qu'", "qu’", "dont", "où", ","}
+            for t in v.doc[v.head.i : v.i]
+        )
+    )
+
+
 def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
     """Subject heads of `v` (conjuncts included) or a subject pronoun, climbing infinitives."""
     aux_kids = [g for a in v.children if a.dep_.startswith("aux") for g in a.children]
@@ -195,6 +224,9 @@ def subject_tokens(v: Token, depth: int = 0) -> tuple[list[Token], str | None]:
             ):
                 return [v.head, c], None  # `X et Y ont réclamé` parsed as X <- conj verb
             return [c, *conjuncts(c)], None
+    if headline_predicate(v):
+        # `Moscou avertit qu'…` parsed as a noun phrase with the verb as its modifier
+        return [v.head, *conjuncts(v.head)], None
     if depth < 3 and v.dep_ in CLIMB_DEPS and v.head.i != v.i:
         verb_form = v.morph.get("VerbForm", [])
         gerund = "Part" in verb_form and "Pres" in v.morph.get("Tense", [])

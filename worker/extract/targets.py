@@ -210,6 +210,17 @@ def addressee(
     return []
 
 
+def named_next(ctx: DocContext, cue: Token, exclude: set[str | None]) -> list[str]:
+    """`somme Kiev de …`, `presse Israël d'…`: an actor named right after the cue, before the
+    `de`/`à` of what is asked, is the one asked (whatever the parse made of it)."""
+    m = ctx.at.get(cue.i + 1) or (ctx.at.get(cue.i + 2) if cue.i + 2 < len(ctx.doc) else None)
+    if m is None or m.actor in exclude or m.start > cue.i + 2:
+        return []
+    if m.end < len(ctx.doc) and ctx.doc[m.end].lower_ in {"de", "d'", "d’", "à"}:
+        return [m.actor] if m.actor else []
+    return []
+
+
 def content_targets(ctx: DocContext, toks: list[Token], exclude: set[str | None]) -> list[str]:
     """Fallback: the first actor named in the reported content, with its coordinates."""
     group = first_group(ctx, toks, exclude)
