@@ -626,3 +626,11 @@ def test_headlines_the_parser_reads_as_noun_phrases_still_have_their_speaker(ex)
     # a participle is still no headline verb: `une position critiquée par X` is X's act
     [s] = ex.extract("Une position critiquée par Volodymyr Zelensky.")
     assert (s.speaker, s.type) == ("Volodymyr Zelensky", "accusation")
+
+
+def test_a_label_or_a_future_act_inside_what_is_reported(ex):
+    # a misread `juge « inacceptable »` still refuses; `la Russie répondra` is what Putin warns
+    out = ex.extract("Moscou juge « inacceptable » l'adhésion de la Finlande à l'OTAN")
+    assert [(s.speaker_actor, s.type) for s in out] == [("RUS", "rejection")]
+    text = "Poutine prévient que la Russie répondra « de façon foudroyante » à toute intervention"
+    assert [(s.speaker, s.type) for s in ex.extract(text)] == [("Vladimir Poutine", "warning")]

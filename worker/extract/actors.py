@@ -149,10 +149,15 @@ class ActorKB:
             else:
                 person = self.people.get(key) if kind == "P" else self.by_last.get(key)
                 first = span[0]
-                if kind == "L" and not (
-                    first.pos_ == "PROPN"
-                    or first.ent_type_ == "PER"
-                    or (first.text[:1].isupper() and not first.is_sent_start)
+                if (
+                    kind == "L"
+                    and not (
+                        first.pos_ == "PROPN"
+                        or first.ent_type_ == "PER"
+                        or (first.text[:1].isupper() and not first.is_sent_start)
+                        # `Poutine prévient que …` opening a headline, tagged as a pronoun
+                        or (first.text[:1].isupper() and first.pos_ in {"PRON", "X", "ADJ"})
+                    )
                 ):
                     continue
                 if kind == "L" and _followed_by_name(doc, e):

@@ -68,13 +68,15 @@ def _label_type(cue: Cue, lex: Lexicon) -> str | None:
     if as_label:
         return as_label
     v = cue.tok
-    if lemma(v) not in LABEL_VERBS:
+    # a misread verb (`Moscou juge « inacceptable »` tagged a noun) keeps its cue's lemma
+    lem = lemma(v) if v.pos_ == "VERB" else cue.key
+    if lem not in LABEL_VERBS:
         return None
     doc = v.doc
     window = doc[v.i + 1 : min(v.i + 12, cue.sent.end)]
     words = " ".join(t.lower_ for t in window)
     has_label = any(lab in words for lab in lex.rejection_labels)
-    if lemma(v) in {"juger", "estimer", "considérer", "trouver"}:
+    if lem in {"juger", "estimer", "considérer", "trouver"}:
         near = " ".join(t.lower_ for t in doc[v.i + 1 : min(v.i + 4, cue.sent.end)])
         if any(lab in near for lab in lex.rejection_labels):
             return "rejection"

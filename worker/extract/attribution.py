@@ -132,3 +132,19 @@ def source_of_infinitives(cues: list[Cue]) -> list[Cue]:
         v.subjects, v.pronoun, v.agent = list(src.subjects), src.pronoun, None
         out.remove(src)
     return out
+
+
+def without_announced(cues: list[Cue]) -> list[Cue]:
+    """`Poutine prévient que la Russie répondra …`: a speech verb in the future inside what
+    another cue reports is what will be done, not words reported: the outer cue speaks."""
+    verbs = [c for c in cues if c.kind in {"verb", "participle"}]
+    out = []
+    for c in cues:
+        t = c.tok
+        future = "Fut" in t.morph.get("Tense", []) or "Cnd" in t.morph.get("Mood", [])
+        inside = future and any(
+            o is not c and o.tok.i < t.i and t in o.tok.subtree and t.dep_ == "ccomp" for o in verbs
+        )
+        if not inside:
+            out.append(c)
+    return out

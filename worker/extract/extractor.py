@@ -15,7 +15,7 @@ from veille.domain import Statement
 
 from .actors import load_kb
 from .acts import act_type, inner_act
-from .attribution import noun_cues, selon_cues, source_of_infinitives
+from .attribution import noun_cues, selon_cues, source_of_infinitives, without_announced
 from .background import is_background
 from .content import content_field, own_words, reported
 from .context import DocContext
@@ -160,7 +160,7 @@ class Extractor:
             here = verb_cues(sent, toks, self.lex, quotes)
             here += [c for c in selon_cues(sent, toks) if not quotes.inside(c.tok.idx)]
             here += noun_cues(sent, toks, self.lex, quotes)
-            cues.extend(source_of_infinitives(merge_participles(here)))
+            cues.extend(without_announced(source_of_infinitives(merge_participles(here))))
         title_end = (text.find("\n") + 1 or len(text)) if titled else 0
         if not cues and not (titled and quotes.overlapping(0, title_end)):
             return []  # nothing to attribute, and no quoted title (see title_statements)
