@@ -634,3 +634,13 @@ def test_a_label_or_a_future_act_inside_what_is_reported(ex):
     assert [(s.speaker_actor, s.type) for s in out] == [("RUS", "rejection")]
     text = "Poutine prévient que la Russie répondra « de façon foudroyante » à toute intervention"
     assert [(s.speaker, s.type) for s in ex.extract(text)] == [("Vladimir Poutine", "warning")]
+
+
+def test_a_title_naming_its_speaker_before_the_colon_says_the_whole_clause(ex):
+    text = (
+        "Lavrov : l'Occident « doit cesser » de livrer des armes à Kiev\n"
+        "Le ministre russe s'exprimait à Moscou."
+    )
+    [title] = [s for s in ex.extract(text) if s.cue == ":"]
+    assert (title.speaker_actor, title.type, title.targets) == ("RUS", "demand", ("WEST",))
+    assert title.content == "l'Occident « doit cesser » de livrer des armes à Kiev"

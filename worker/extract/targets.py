@@ -144,12 +144,11 @@ def _addressed_country(ctx: DocContext, t: Token) -> bool:
     """`réclamer un couloir à la Russie`: one is `en` a country, so `à la`/`à l'` + a state's
     name addresses it (`à l'Elysée`, `à l'ONU` may be where one speaks)."""
     m = ctx.at.get(t.i)
-    return (
-        t.pos_ == "PROPN"
-        and m is not None
-        and m.actor not in SEATS
-        and fold(m.text.split()[-1]) == fold(ctx.kb.display.get(m.actor, "").split()[-1] or "-")
-        and any(c.dep_ == "det" and c.lower_ in {"la", "l'", "l’"} for c in t.children)
+    if t.pos_ != "PROPN" or m is None or m.actor is None or m.actor in SEATS:
+        return False
+    country = (ctx.kb.display.get(m.actor) or "-").split()[-1]
+    return fold(m.text.split()[-1]) == fold(country) and any(
+        c.dep_ == "det" and c.lower_ in {"la", "l'", "l’"} for c in t.children
     )
 
 

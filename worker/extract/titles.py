@@ -162,6 +162,19 @@ def title_statements(
         return []
     quoted = [t for t in sent if quotes.inside(t.idx)]
     content = " ".join(ctx.text[s:e] for s, e in qs)
+    colon = next((t for t in sent if t.text == ":" and not quotes.inside(t.idx)), None)
+    last = (sp.name or "").split()[-1:]
+    if (
+        colon is not None
+        and last
+        and last[0].lower() in ctx.text[start : colon.idx].lower()  # `X : …`, X the speaker
+        and colon.idx < qs[0][0]
+        and ctx.text[colon.idx + 1 : qs[0][0]].strip()
+    ):
+        # `Lavrov : l'Occident « doit cesser » de livrer des armes`: a clause quoting a few
+        # of the speaker's words is the speaker's claim, whole
+        quoted = [t for t in ctx.doc[colon.i + 1 : sent.end] if t.text not in '«»"“”']
+        content = ctx.text[colon.idx + 1 : end].strip()
     return [_said(ctx, sp, quoted, (start, end), content, lex)]
 
 
