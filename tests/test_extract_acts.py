@@ -325,3 +325,15 @@ def test_applying_for_asylum_or_apologising_is_no_demand(ex):
         "Le ministre a demandé pardon aux victimes.",
     ):
         assert all(t != "demand" for _, t, _ in acts(ex, text)), text
+
+
+def test_a_neutral_verb_over_ones_own_act_is_that_act(ex):
+    cases = {
+        "Angela Merkel assume son refus d’accueillir l’Ukraine dans l’OTAN.": "rejection",
+        "L’Allemagne s’est prononcée contre le lancement du processus d’adhésion.": "rejection",
+        "Le Kremlin réaffirme sa demande de garanties de sécurité.": "demand",
+    }
+    for text, type_ in cases.items():
+        assert [t for _, t, _ in acts(ex, text)] == [type_], text
+    # someone else's act, or no possessive, is reported, not performed
+    assert [t for _, t, _ in acts(ex, "Le Kremlin commente le refus de Kiev.")] != ["rejection"]

@@ -252,6 +252,30 @@ def sense_of(tok: Token, key: str, lex: Lexicon) -> str | None:
     return None
 
 
+POSSESSIVE = {"son", "sa", "ses", "leur", "leurs"}
+
+
+def _owned_act(cue: Cue, lex: Lexicon) -> str | None:
+    """`assume son refus de …`, `réitère son appel à …`, `défend sa demande`: a neutral verb
+    over the speaker's own act is that act; `se prononcer contre …` refuses."""
+    if cue.type != "statement":
+        return None
+    v = cue.tok
+    for c in v.children:
+        if c.dep_ == "obj" and c.pos_ == "NOUN" and c.i > v.i:
+            mine = any(d.dep_ == "det" and d.lower_ in POSSESSIVE for d in c.children)
+            type_ = lex.noun_type(c) if mine else None
+            if type_ and type_ != "statement":
+                return type_
+    if lemma(v) == "prononcer" and any(c.lower_ in {"se", "s'", "s’"} for c in v.children):
+        against = any(
+            c.dep_.startswith("obl") and any(g.lower_ == "contre" for g in c.children)
+            for c in v.children
+        )
+        return "rejection" if against else None
+    return None
+
+
 def _sense(cue: Cue, lex: Lexicon) -> str | None:
     return sense_of(cue.tok, cue.key, lex)
 
@@ -276,6 +300,9 @@ def act_type(
         invitation = _invitation_type(cue)
         if invitation:
             return invitation, conf - 0.1
+        owned = _owned_act(cue, lex)
+        if owned:
+            return owned, conf - 0.1
         if lemma(cue.tok) == "demander" and any(t.text == "?" for t in content):
             return "statement", conf - 0.2  # `lui a demandé : « … ? »` asks a question
     if _promised_harm(cue, lex) or (
