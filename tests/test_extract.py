@@ -644,3 +644,24 @@ def test_a_title_naming_its_speaker_before_the_colon_says_the_whole_clause(ex):
     [title] = [s for s in ex.extract(text) if s.cue == ":"]
     assert (title.speaker_actor, title.type, title.targets) == ("RUS", "demand", ("WEST",))
     assert title.content == "l'Occident « doit cesser » de livrer des armes à Kiev"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "Le Kremlin, qui s'exprimait à Bruxelles, a exigé le retrait des troupes.",
+            ("RUS", "demand"),
+        ),
+        (
+            "Sergueï Lavrov, qui s'exprimait à Bruxelles, a rejeté les exigences de l'Otan.",
+            ("RUS", "rejection"),
+        ),
+        (
+            "Jens Stoltenberg, dont l'alliance s'élargit, a dénoncé l'agression russe.",
+            ("NATO", "accusation"),
+        ),
+    ],
+)
+def test_a_relative_clause_between_subject_and_cue_keeps_the_subject(ex, text, want):
+    assert want in [(s.speaker_actor, s.type) for s in ex.extract(text)]

@@ -19,6 +19,7 @@ from .subjects import (
     TIME_WORDS,
     actor_before,
     after_comma,
+    before_relative,
     finite,
     incise,
     inverted_nominal,
@@ -252,9 +253,22 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         if lemma(tok) in lex.relays or tok.lower_.startswith(("rapport", "relay")):
             cue.kind = "relay"
         cue.subjects, cue.pronoun = subject_tokens(tok)
+        relative = (
+            before_relative(tok)
+            if cue.pronoun is None
+            and (
+                not cue.subjects
+                or all(h.i > tok.i or h.lower_ in {"qui", "dont"} for h in cue.subjects)
+            )
+            else []
+        )
+        cue.subjects = relative or cue.subjects
         if cue.subjects and (author := document_author(cue.subjects[0])) is not None:
             cue.subjects = [author]
-        is_incise = incise(tok, quotes) or (tok.i > sent.start and after_comma(tok))
+        # (a comma that closes a relative clause after the subject opens no incise)
+        is_incise = not relative and (
+            incise(tok, quotes) or (tok.i > sent.start and after_comma(tok))
+        )
         if (
             not is_incise
             and cue.subjects

@@ -324,6 +324,29 @@ def nearest_subject(v: Token, quotes: QuoteIndex) -> tuple[list[Token], str | No
 AUX_FORMS = {"a", "ont", "avait", "avaient", "aura", "est", "sont", "était", "étaient"}
 
 
+def before_relative(v: Token) -> list[Token]:
+    """Parse repair for `Le Kremlin, qui s'exprimait à Bruxelles, a exigé …`: a noun phrase
+    opening the sentence, then a relative clause between commas, then the cue: the phrase is
+    the cue's subject (the parser often hangs it on the relative clause's verb)."""
+    doc = v.doc
+    start = sent_of(v).start
+    i = v.i - 1
+    while i > start and (doc[i].dep_.startswith("aux") or doc[i].lower_ in AUX_FORMS):
+        i -= 1
+    if doc[i].text != ",":
+        return []
+    qui = next((t for t in doc[start:i] if t.lower_ in {"qui", "dont"} and t.i > start), None)
+    if qui is None or doc[qui.i - 1].text != ",":
+        return []
+    if any(t.text == "," for t in doc[qui.i + 1 : i]):
+        return []  # one relative clause only, closed by the comma before the cue
+    phrase = [t for t in doc[start : qui.i - 1] if t.pos_ in {"PROPN", "NOUN"}]
+    if not phrase or any(t.pos_ in {"VERB", "AUX"} for t in doc[start : qui.i - 1]):
+        return []
+    head = next((t for t in phrase if t.dep_ != "flat:name"), phrase[0])
+    return [head]
+
+
 def _before_auxiliary(v: Token, quotes: QuoteIndex) -> list[Token]:
     """Parse repair for `M. Macron a, sans surprise, balayé …`: the noun before the tense
     auxiliary of the cue is its subject."""
