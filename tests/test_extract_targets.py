@@ -237,3 +237,10 @@ def test_an_office_names_its_holder_in_the_year_an_undated_text_names(extractor)
             "déclaré le chef de la diplomatie britannique."
         )
         assert [s.speaker for s in extractor.extract(text)] == [holder], when
+
+
+def test_the_doer_of_a_blamed_act_and_a_second_accused_are_targets(extractor):
+    [s] = extractor.extract("L'Otan dénonce les frappes russes sur Kiev.")
+    assert (s.type, s.targets) == ("accusation", ("RUS",))
+    [s] = extractor.extract("Moscou a accusé les Etats-Unis et l'Otan de provocation.")
+    assert (s.type, set(s.targets)) == ("accusation", {"USA", "NATO"})

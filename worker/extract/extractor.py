@@ -46,6 +46,7 @@ from .targets import (
     condition_subject,
     content_targets,
     demand_targets,
+    doer_of,
     last_mention_actor,
     named_next,
     salient_counterpart,
@@ -265,6 +266,8 @@ class Extractor:
         if not targets and cue.kind == "passive" and passive_subj is not None:
             # `Téhéran est accusé par les Occidentaux de …`: the subject is the target
             targets = content_targets(ctx, list(passive_subj.subtree), exclude)
+        if not targets and type_ == "accusation":
+            targets = doer_of(ctx, cue.tok, exclude)  # `dénonce les frappes russes sur Kiev`
         if not targets:
             ante = last_mention_actor(ctx, cue.tok.i, exclude)
             subj = frozenset(t.i for h in cue.subjects for t in h.subtree)

@@ -89,6 +89,9 @@ def first_group(
             for a in actors_in(ctx, [c], exclude):
                 if a not in group:
                     group.append(a)
+        for a in _and_next(ctx, m.end if m else t.i + 1):
+            if a not in group and a not in exclude:
+                group.append(a)  # `les Etats-Unis et l'Otan`, the second parsed elsewhere
         allies = _their_allies(ctx, m.end if m else t.i + 1, actor)
         if allies and allies not in group and allies not in exclude:
             group.append(allies)
@@ -124,6 +127,18 @@ NATO_MEMBERS = {
     "FIN",
     "SWE",
 }
+
+
+def _and_next(ctx: DocContext, end: int) -> list[str]:
+    """The actor named right after `et` that follows a mention (`X et l'Otan`)."""
+    doc = ctx.doc
+    if end + 1 >= len(doc) or doc[end].lower_ != "et":
+        return []
+    i = end + 1
+    if doc[i].pos_ == "DET":
+        i += 1
+    m = ctx.at.get(i) if i < len(doc) else None
+    return [m.actor] if m is not None and m.actor and m.person is None else []
 
 
 def _their_allies(ctx: DocContext, end: int, actor: str) -> str | None:
@@ -217,6 +232,19 @@ def named_next(ctx: DocContext, cue: Token, exclude: set[str | None]) -> list[st
         return []
     if m.end < len(ctx.doc) and ctx.doc[m.end].lower_ in {"de", "d'", "d’", "à"}:
         return [m.actor] if m.actor else []
+    return []
+
+
+def doer_of(ctx: DocContext, cue: Token, exclude: set[str | None]) -> list[str]:
+    """`dénonce les frappes russes`, `condamne l'agression russe`: the act blamed, named by
+    its doer's adjective, blames the doer (not the place it struck)."""
+    for c in cue.children:
+        if c.dep_ == "obj" and c.pos_ == "NOUN" and c.i > cue.i:
+            for a in c.children:
+                if a.dep_ == "amod" and a.pos_ == "ADJ":
+                    actor = ctx.kb.nationality(lemma(a))
+                    if actor and actor not in exclude:
+                        return [actor]
     return []
 
 
