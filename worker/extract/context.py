@@ -149,10 +149,20 @@ class DocContext:
         text = " " + _words(" ".join(t.text for t in toks)) + " "
         for prefix in OFFICE_PREFIXES:  # `ex-ministre` (former), `vice-ministre`: an office
             text = text.replace(" " + prefix, " " + prefix[:-1] + " ")
+        # `le ministre russe des affaires étrangères`: the office with its adjective left out
+        bare = (
+            " "
+            + _words(
+                " ".join(
+                    t.text for t in toks if not (t.pos_ == "ADJ" and self.kb.nationality(lemma(t)))
+                )
+            )
+            + " "
+        )
         role = None
         best, best_key = 0, ""
         for k, r in keys:
-            if len(k) > best and (" " + k + " ") in text:
+            if len(k) > best and ((" " + k + " ") in text or (" " + k + " ") in bare):
                 role, best, best_key = r, len(k), k
         if role is None:
             return None, None, False
@@ -171,7 +181,7 @@ class DocContext:
             ):
                 # `le pouvoir kazakh`, its adjective sometimes tagged as a noun
                 actor = actor or self.kb.nationality(lemma(t)) or self.kb.nationality(t.lower_)
-        if role not in {"body", "official"} and " " not in best_key and self._of_a_body(head):
+        if role in {"head_state", "head_gov"} and " " not in best_key and self._of_a_body(head):
             role = "official"  # `le président de la commission de la Douma`: not the head of state
         return role, actor, former
 

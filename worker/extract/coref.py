@@ -77,7 +77,8 @@ def resolve_speakers(
                 nearer = subject_before(ctx, c.tok.i, c.pronoun, max(since, _prev_sent(c.tok)))
                 sp = nearer or sp
                 if sp is None and c.pronoun.lstrip("-") in {"il", "elle"}:
-                    sp = last_person_before(ctx, c.tok.i, "f" if "elle" in c.pronoun else "m")
+                    g = "f" if "elle" in c.pronoun else "m"
+                    sp = last_person_before(ctx, c.tok.i, g) or _role_before(ctx, c.tok, g)
             elif _narrative_infinitive(c.tok) and history:
                 sp = history[-1]
             else:
@@ -169,6 +170,22 @@ def resolve_pronoun(word: str, history: list[Speaker], later: list[Speaker]) -> 
                 continue
             if gender and sp.gender and sp.gender != gender:
                 continue
+            return sp
+    return None
+
+
+def _role_before(ctx: DocContext, tok: Token, gender: str) -> Speaker | None:
+    """`Le chef de l'Otan en visite à Kiev. Il a appelé …`: the office that heads the sentence
+    before (a title with no verb of its own) is the one the pronoun takes up."""
+    start = sent_of(tok).start
+    if start == 0:
+        return None
+    prev = sent_of(ctx.doc[start - 1])
+    for t in (prev.root, *[c for c in prev.root.children if c.dep_ == "nsubj"]):
+        if t.pos_ != "NOUN":
+            continue
+        sp = resolve_np(ctx, t)
+        if sp is not None and sp.person and not sp.plural and sp.gender in {"", gender}:
             return sp
     return None
 

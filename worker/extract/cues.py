@@ -170,10 +170,15 @@ def agent_of(v: Token) -> Token | None:
 
 
 def is_passive(v: Token) -> bool:
-    """Passive voice: `est accusé`, `a été rejetée`."""
-    return any(
-        c.dep_ in {"aux:pass", "nsubj:pass"} for c in v.children if not c.lower_.startswith("-")
-    )
+    """Passive voice: `est accusé`, `a été rejetée` (not `les Vingt-Sept ont exigé`, a
+    subject the parser called passive under the auxiliary `avoir`)."""
+    kids = [c for c in v.children if not c.lower_.startswith("-")]
+    if any(c.dep_ == "aux:pass" for c in kids):
+        return True
+    if not any(c.dep_ == "nsubj:pass" for c in kids):
+        return False
+    auxes = [c for c in kids if c.dep_.startswith("aux")]
+    return not (auxes and all(lemma(c) == "avoir" for c in auxes))
 
 
 def has_complement(v: Token, quotes: QuoteIndex) -> bool:

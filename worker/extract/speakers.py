@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from .actors import Mention, fold
 from .context import DocContext, _name_span, np_tokens
@@ -167,6 +167,12 @@ def resolve_np(
     ):
         run_end += 1
     doc = ctx.doc
+    after = run_end + 2
+    if after < len(doc) and doc[run_end + 1].text == ",":
+        m = ctx.at.get(after)
+        if m is not None and m.person and m.start == after and _closed_apposition(doc, m.end):
+            # `le numéro deux du Conseil de sécurité russe, Dmitri Medvedev, a menacé`
+            return _person(ctx, ctx.full_name(m.person.name), m.person.gender, head)
     for start, name in ctx.person_spans:
         if start < lo - 1 or start > max(hi, run_end + 2):
             continue
@@ -218,7 +224,11 @@ def resolve_np(
         if role in {"body", "official"}:
             return Speaker(np_text(toks), None if former else actor, False, gender, plural)
         if not plural:
-            named = None if former else (ctx.roles.get((role, actor)) or _kb_role(ctx, role, actor))
+            named = (
+                None
+                if former
+                else (ctx.roles.get((role, actor)) or _kb_role(ctx, role, actor, gender))
+            )
             if named is None and definite:
                 named = _anaphor(ctx, head, gender, None if former else actor, history)
             if named:
@@ -248,30 +258,46 @@ def resolve_np(
     return None
 
 
+def _closed_apposition(doc: Doc, end: int) -> bool:
+    """The name after the comma is closed by another comma (or ends the subject)."""
+    return end < len(doc) and doc[end].text in {",", "("}
+
+
 def _apposed(t: Token, head: Token) -> bool:
     """The name is the head itself or stands in apposition to it (no preposition)."""
     while t.i != head.i and t.head.i != t.i:
-        if t.dep_ not in {"appos", "flat:name", "nmod", "flat", "compound"} or any(
-            c.dep_ == "case" for c in t.children
-        ):
+        # `le numéro deux du Conseil, Dmitri Medvedev,`: a conjunct with no `et` is apposed
+        comma_conj = t.dep_ == "conj" and not any(c.dep_ == "cc" for c in t.children)
+        if (
+            t.dep_ not in {"appos", "flat:name", "nmod", "flat", "compound"} and not comma_conj
+        ) or any(c.dep_ == "case" for c in t.children):
             return False
         t = t.head
     return t.i == head.i
 
 
-def _kb_role(ctx: DocContext, role: str, actor: str | None) -> str | None:
-    """A KB person who held `role` for `actor`: one named in the text first, else a unique one."""
+# offices a state has many holders of at once: the KB's one holder is not the text's
+GENERIC_ROLES = {"minister", "official", "member", "diplomat", "adviser", "commander", "envoy"}
+
+
+def _kb_role(ctx: DocContext, role: str, actor: str | None, gender: str = "") -> str | None:
+    """A KB person who held `role` for `actor`: one named in the text first, else a unique one
+    (`la porte-parole` of two spokespeople: the woman)."""
     hits = [
         p
         for p in ctx.kb.people.values()
         if (o := p.office_at(ctx.when)) and o.role == role and (actor is None or o.actor == actor)
     ]
+    if len(hits) > 1 and gender and actor is not None:
+        hits = [p for p in hits if p.gender == gender] or hits
     named = [p for p in hits if fold(p.name).split()[-1] in ctx.full_names]
     if actor is None:
         # `le chancelier` with no country: the one holder of that office the text names
         return named[0].name if len(named) == 1 else None
     if named:
         return named[0].name
+    if role in GENERIC_ROLES:
+        return None  # `le ministre délégué …`: a state has many; only a name says which
     if len(hits) > 1 and ctx.when is None and (year := ctx.latest_year()):
         # an undated text: the holder in office in the latest year it names
         on = date(year, 7, 1)
