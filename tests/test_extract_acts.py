@@ -339,3 +339,22 @@ def test_a_neutral_verb_over_ones_own_act_is_that_act(ex):
     assert ("RUS", "rejection") not in [
         (a, t) for a, t, _ in acts(ex, "Le Kremlin commente le refus de Kiev.")
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "type_"),
+    [
+        ("Nous riposterons", "warning"),  # a future the tagger reads as an adjective
+        ("Les conséquences seront terribles pour Moscou", "warning"),
+        ("L'Otan mène une guerre par procuration contre la Russie", "accusation"),
+        ("Moscou ment", "accusation"),
+        ("Les Occidentaux sont responsables de cette crise", "accusation"),
+    ],
+)
+def test_what_a_neutral_cue_reports_threatens_or_blames(ex, said, type_):
+    assert [t for _, t, _ in acts(ex, f"« {said} », a déclaré Sergueï Lavrov.")] == [type_]
+
+
+def test_consequences_spoken_of_are_no_warning(ex):
+    text = "« Qui est responsable des conséquences économiques de la crise ? », a demandé Borrell."
+    assert "warning" not in [t for _, t, _ in acts(ex, text)]

@@ -197,17 +197,50 @@ def _conditional_consequence(content: list[Token]) -> bool:
     )
 
 
+def _future_lemmas(t: Token) -> set[str]:
+    """`riposterons` (tagged an adjective): the infinitives its future ending may come from."""
+    low = t.lower_
+    for end in sorted(FUTURE_ENDINGS, key=len, reverse=True):
+        if low.endswith(end) and len(low) > len(end) + 2:
+            base = low[: -len(end)]
+            return {base + "r", base + "re", base + "ir"}
+    return set()
+
+
 def _promised(content: list[Token]) -> str | None:
     """`nous aiderons l'Ukraine` offers; `nous riposterons` threatens."""
     for t in content:
-        if t.pos_ != "VERB" or not _future(t) or not _first_person(t):
+        if t.pos_ == "VERB":
+            if not _future(t) or not _first_person(t):
+                continue
+            lems = {lemma(t)}
+        elif t.pos_ in {"ADJ", "NOUN"} and t.i > 0 and t.doc[t.i - 1].lower_ in FIRST_PERSON:
+            lems = _future_lemmas(t)  # a future the tagger misread, right after `nous`
+        else:
             continue
-        lem = lemma(t)
-        if lem in THREAT_VERBS:
+        if lems & THREAT_VERBS:
             return "warning"
-        if lem in HELP_VERBS:
+        if lems & HELP_VERBS:
             return "offer"
     return None
+
+
+def _consequences(content: list[Token]) -> bool:
+    """`les conséquences seront terribles pour Moscou`: consequences foretold to someone."""
+    for t in content:
+        if lemma(t).lower() != "conséquence" or t.pos_ != "NOUN":
+            continue
+        after = list(t.doc[t.i + 1 : min(t.i + 8, len(t.doc))])
+        pour = next((k for k, x in enumerate(after) if x.lower_ == "pour"), None)
+        if pour is not None and any(x.pos_ == "PROPN" for x in after[pour + 1 : pour + 4]):
+            return True  # `des conséquences … pour Moscou`
+        if t.dep_ == "nsubj":
+            # `les conséquences seront terribles`: the consequences are the subject, foretold
+            head = t.head
+            verbs = [head, *[c for c in head.children if c.dep_ in {"cop", "aux", "aux:tense"}]]
+            if any(_future(v) for v in verbs if v.pos_ in {"VERB", "AUX"}):
+                return True
+    return False
 
 
 def content_act(content: list[Token], lex: Lexicon) -> str | None:
@@ -221,7 +254,7 @@ def content_act(content: list[Token], lex: Lexicon) -> str | None:
     pats = lex.modality_patterns()
     if pats["condition"].search(text):
         return "demand"
-    if _conditional_consequence(content) or pats["warning"].search(text):
+    if _conditional_consequence(content) or pats["warning"].search(text) or _consequences(content):
         return "warning"
     if pats["rejection"].search(text):
         return "rejection"
