@@ -358,3 +358,8 @@ def test_what_a_neutral_cue_reports_threatens_or_blames(ex, said, type_):
 def test_consequences_spoken_of_are_no_warning(ex):
     text = "« Qui est responsable des conséquences économiques de la crise ? », a demandé Borrell."
     assert "warning" not in [t for _, t, _ in acts(ex, text)]
+
+
+def test_calling_someone_to_a_place_is_no_call_to_act(ex):
+    assert acts(ex, "Le Kremlin a appelé son nouvel ambassadeur à Washington.") == []
+    assert [t for _, t, _ in acts(ex, "Le Kremlin a appelé Washington à la retenue.")] == ["demand"]

@@ -224,9 +224,7 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         # a locution is as strong as the lexicon says (`rappeler … leurs obligations`)
         weak = lex.is_weak(key) or (" " not in key and lex.is_weak(lemma(tok)))
         cue = Cue(tok, key, type_, "verb", sent, last, weak=weak)
-        if lemma(tok) == "appeler" and not any(
-            t.lower_ in {"à", "au", "aux"} for t in tok.doc[tok.i + 1 : tok.i + 8]
-        ):
+        if lemma(tok) == "appeler" and not _calls_for(tok):
             continue
         if is_passive(tok) or _acl_participle(tok):
             cue.agent = agent_of(tok) or (agent_of(tok.head) if _acl_participle(tok) else None)
@@ -316,6 +314,20 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             cue.subjects = actor_before(tok)
         cues.append(cue)
     return cues
+
+
+def _calls_for(v: Token) -> bool:
+    """`appeler X à …` calls for something; `appeler son ambassadeur à Washington` (a place)
+    or `appeler X` with no `à` calls no one to anything."""
+    window = list(v.doc[v.i + 1 : v.i + 8])
+    for k, t in enumerate(window):
+        if t.lower_ not in {"à", "au", "aux"}:
+            continue
+        rest = [x for x in window[k + 1 :] if x.pos_ != "DET"]
+        if rest and rest[0].pos_ == "PROPN" and not any(x.pos_ == "VERB" for x in rest):
+            return False  # a place
+        return True
+    return False
 
 
 def _shares_auxiliary(v: Token) -> bool:
