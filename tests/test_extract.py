@@ -704,3 +704,14 @@ def test_speakers_through_misparses_offices_and_titles(ex, text, want):
 def test_a_generic_office_is_not_the_one_holder_the_knowledge_base_knows(ex):
     text = "Le ministre délégué français chargé des affaires européennes a estimé que c'était long."
     assert all(s.speaker != "Bruno Le Maire" for s in ex.extract(text))
+
+
+def test_a_present_participle_speaks_for_what_it_qualifies(ex):
+    text = (
+        "Le Kremlin rejette la décision de la Cour internationale de justice lui ordonnant de "
+        "suspendre son offensive."
+    )
+    acts = {(s.speaker, s.type) for s in ex.extract(text)}
+    assert ("Kremlin", "rejection") in acts and ("Kremlin", "demand") not in acts
+    out = ex.extract("Le Kremlin a publié un communiqué appelant Kiev à négocier.")
+    assert [(s.speaker_actor, s.targets) for s in out] == [("RUS", ("UKR",))]

@@ -310,10 +310,56 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
             continue
         if "Pres" in tok.morph.get("Tense", []) and "Part" in tok.morph.get("VerbForm", []):
             cue.kind = "participle"
+            host = _participle_host(tok)
+            author = _host_author(host, tok) if host is not None else []
+            if author:
+                cue.subjects, cue.pronoun = author, None
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = actor_before(tok)
         cues.append(cue)
     return cues
+
+
+CLITICS = {"lui", "leur", "les", "la", "le", "l'", "l’", "se", "s'", "s’", "y", "en"}
+
+
+def _participle_host(v: Token) -> Token | None:
+    """The noun a present participle qualifies (`la décision de la CIJ lui ordonnant de …`,
+    `un communiqué appelant Kiev à …`), however the parser hung it (not `en appelant`)."""
+    if _gerund(v):
+        return None
+    if v.dep_ == "acl" and v.head.pos_ == "NOUN" and v.head.i < v.i:
+        return v.head
+    if v.dep_ != "advcl":
+        return None
+    i = v.i - 1
+    while i > 0 and v.doc[i].lower_ in CLITICS:
+        i -= 1
+    for c in v.head.children:
+        if c.dep_ == "obj" and c.pos_ == "NOUN" and c.i <= i <= max(t.i for t in c.subtree):
+            return c
+    return None
+
+
+def _host_author(host: Token, v: Token) -> list[Token]:
+    """Who speaks through what the participle qualifies: the `de X` of `la décision de X`,
+    the publisher of a document (`le Kremlin a publié un communiqué …`), else the noun."""
+    owner = next(
+        (
+            c
+            for c in host.children
+            if c.dep_ == "nmod"
+            and c.i < v.i
+            and any(g.lower_ in {"de", "du", "des", "d'", "d’"} for g in c.children)
+        ),
+        None,
+    )
+    if owner is not None:
+        return [owner]
+    if lemma(host) in DOC_NOUNS and host.dep_ == "obj":
+        subjects, _ = subject_tokens(host.head)
+        return subjects
+    return []  # (`une pancarte dénonçant …`: whoever the sentence says holds it)
 
 
 def _calls_for(v: Token) -> bool:
