@@ -311,9 +311,9 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         if "Pres" in tok.morph.get("Tense", []) and "Part" in tok.morph.get("VerbForm", []):
             cue.kind = "participle"
             host = _participle_host(tok)
-            author = _host_author(host, tok) if host is not None else []
-            if author:
-                cue.subjects, cue.pronoun = author, None
+            hosted = _host_author(host, tok) if host is not None else []
+            if hosted:
+                cue.subjects, cue.pronoun = hosted, None
         if not cue.subjects and cue.pronoun is None:
             cue.subjects = actor_before(tok)
         cues.append(cue)
