@@ -715,3 +715,26 @@ def test_a_present_participle_speaks_for_what_it_qualifies(ex):
     assert ("Kremlin", "rejection") in acts and ("Kremlin", "demand") not in acts
     out = ex.extract("Le Kremlin a publié un communiqué appelant Kiev à négocier.")
     assert [(s.speaker_actor, s.targets) for s in out] == [("RUS", ("UKR",))]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "La mise en garde de Washington à Pékin intervient après des manœuvres.",
+            ("USA", "warning"),
+        ),
+        (
+            "Malgré les avertissements de l'Otan, la Russie a massé des troupes.",
+            ("NATO", "warning"),
+        ),
+        ("L'ultimatum lancé par Moscou aux défenseurs de Marioupol a expiré.", ("RUS", "warning")),
+        ("Poutine a multiplié les menaces contre l'Occident.", ("RUS", "warning")),
+    ],
+)
+def test_acts_carried_by_nouns(ex, text, want):
+    assert want in [(s.speaker_actor, s.type) for s in ex.extract(text)]
+
+
+def test_living_under_a_threat_is_no_warning(ex):
+    assert ex.extract("Malgré la menace russe, les Baltes restent calmes.") == []

@@ -61,16 +61,21 @@ def noun_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
         type_ = lex.noun_type(tok)
         if type_ is None:
             continue
-        if type_ == "warning" and _under_threat(tok):
+        if type_ == "warning" and lemma(tok).lower() == "menace" and _under_threat(tok):
             continue  # `sous la menace de la Russie`: a danger, not a speech act
         author = None
-        for c in tok.children:
+        # `la mise en garde de Washington`: the author may hang on the phrase's last noun
+        kids = list(tok.children)
+        kids += [g for c in kids if c.dep_ == "nmod" and c.i == tok.i + 2 for g in c.children]
+        for c in kids:
             if c.dep_ in {"acl", "xcomp"} and "Part" in c.morph.get("VerbForm", []):
                 if "Pres" in c.morph.get("Tense", []):
                     continue  # `l'appel insistant de l'ONU`: a modifier, not a cue
-                if lex.match_verb(c) is not None:
+                hit = lex.match_verb(c)
+                if hit is not None and "_" not in hit[1] and hit[0] != "statement":
                     author = None  # the participle is a cue of its own
                     break
+                # (`l'ultimatum lancé par Moscou`: the participle only carries the noun's act)
                 author = agent_of(c) or agent_of(tok)
             elif (
                 c.dep_ == "nmod"
