@@ -738,3 +738,24 @@ def test_acts_carried_by_nouns(ex, text, want):
 
 def test_living_under_a_threat_is_no_warning(ex):
     assert ex.extract("Malgré la menace russe, les Baltes restent calmes.") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "actor"),
+    [
+        ("Le FSB", "RUS"),
+        ("Le SBU", "UKR"),
+        ("Roskomnadzor", "RUS"),
+        ("Energoatom", "UKR"),
+        ("Le Sénat américain", "USA"),
+        ("Le Congrès américain", "USA"),
+        ("Le Conseil de sécurité russe", "RUS"),
+        ("La Cour constitutionnelle russe", "RUS"),
+        ("Le Comité d'enquête russe", "RUS"),
+        ("Le chef du renseignement militaire ukrainien", "UKR"),
+        ("Le groupe Wagner", None),
+    ],
+)
+def test_state_bodies_speak_for_their_state(ex, body, actor):
+    [s] = ex.extract(f"{body} a accusé l'Otan de préparer une provocation.")
+    assert s.speaker_actor == actor

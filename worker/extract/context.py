@@ -171,16 +171,19 @@ class DocContext:
             fold(t.text).rstrip("-") in self.kb.former or fold(t.text).startswith("ex-")
             for t in toks
         )
+        named = None
         for t in toks:
             m = self.at.get(t.i)
             if m and m.actor and m.person is None:
-                actor = actor or m.actor  # `l'envoyé américain pour l'Ukraine`: USA
-                break
+                named = named or m.actor
             if (t.pos_ == "ADJ" or (t.pos_ == "NOUN" and t.text.islower())) and (
                 self.kb.nationality(lemma(t)) or self.kb.nationality(t.lower_)
             ):
-                # `le pouvoir kazakh`, its adjective sometimes tagged as a noun
+                # `le pouvoir kazakh`, its adjective sometimes tagged as a noun; the adjective
+                # wins over a name (`l'envoyé américain pour l'Ukraine`, `le Conseil de
+                # sécurité russe`)
                 actor = actor or self.kb.nationality(lemma(t)) or self.kb.nationality(t.lower_)
+        actor = actor or named
         if role in {"head_state", "head_gov"} and " " not in best_key and self._of_a_body(head):
             role = "official"  # `le président de la commission de la Douma`: not the head of state
         return role, actor, former

@@ -218,7 +218,18 @@ def resolve_np(
         actor = ctx.owner(head)  # `l'Otan …, selon son secrétaire général`
     hm = ctx.at.get(head.i)
     if hm and hm.actor and not role:
-        return Speaker(np_text(toks) or hm.text, hm.actor, False, gender, plural)
+        # `le Sénat américain`, `le Conseil de sécurité russe`: the adjective says whose body
+        owners = [head, *ctx.doc[hm.start : hm.end]]
+        adj = next(
+            (
+                a
+                for t in owners
+                for c in t.children
+                if c.dep_ == "amod" and c.i >= hm.end and (a := ctx.kb.nationality(lemma(c)))
+            ),
+            None,
+        )
+        return Speaker(np_text(toks) or hm.text, adj or hm.actor, False, gender, plural)
     definite = _definite(head)
     if role:
         if role in {"body", "official"}:
