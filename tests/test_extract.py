@@ -759,3 +759,9 @@ def test_living_under_a_threat_is_no_warning(ex):
 def test_state_bodies_speak_for_their_state(ex, body, actor):
     [s] = ex.extract(f"{body} a accusé l'Otan de préparer une provocation.")
     assert s.speaker_actor == actor
+
+
+def test_the_press_state_media_included_speaks_for_no_state(ex):
+    for body in ("L'agence de presse russe TASS", "La télévision d'Etat russe"):
+        [s] = ex.extract(f"{body} a accusé l'Otan de préparer une provocation.")
+        assert s.speaker_actor is None, body

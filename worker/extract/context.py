@@ -184,6 +184,8 @@ class DocContext:
                 # sécurité russe`)
                 actor = actor or self.kb.nationality(lemma(t)) or self.kb.nationality(t.lower_)
         actor = actor or named
+        if role == "press":
+            actor = None  # `l'agence de presse russe`: journalists speak for no state
         if role in {"head_state", "head_gov"} and " " not in best_key and self._of_a_body(head):
             role = "official"  # `le président de la commission de la Douma`: not the head of state
         return role, actor, former

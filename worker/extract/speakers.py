@@ -231,6 +231,8 @@ def resolve_np(
         )
         return Speaker(np_text(toks) or hm.text, adj or hm.actor, False, gender, plural)
     definite = _definite(head)
+    if role == "press":
+        return Speaker(np_text(toks), None, False, gender, plural)
     if role:
         if role in {"body", "official"}:
             return Speaker(np_text(toks), None if former else actor, False, gender, plural)
