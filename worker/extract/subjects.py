@@ -164,8 +164,18 @@ def finite(v: Token) -> bool:
     if "Part" not in v.morph.get("VerbForm", []) or "Pres" in v.morph.get("Tense", []):
         return False
     lem, low = lemma(v).lower(), v.lower_
-    return (lem.endswith("ir") and low.endswith(("it", "issent"))) or (
+    if (lem.endswith("ir") and low.endswith(("it", "issent"))) or (
         lem.endswith("er") and low.endswith(("e", "es", "ent")) and not low.endswith(("ée", "ées"))
+    ):
+        return True
+    # `le chef de l'Eglise enjoint aux catholiques de …`: a form both present and participle
+    # (`enjoint`, `dit`, `écrit`), with no agent, on the subject noun: the present
+    return (
+        lem.endswith("re")
+        and low.endswith("t")
+        and v.dep_ == "acl"
+        and v.head.dep_ == "nsubj"
+        and not any(c.dep_ == "obl:agent" or c.lower_ == "par" for c in v.subtree)
     )
 
 
