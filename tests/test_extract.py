@@ -770,8 +770,6 @@ def test_the_press_state_media_included_speaks_for_no_state(ex):
 def test_a_form_both_present_and_participle_on_the_subject_is_the_present(ex):
     text = "Le chef de l’Eglise catholique enjoint aux catholiques de « ne pas décider pour les autres »."
     assert [s.type for s in ex.extract(text)] == ["demand"]
-    # a participle with its agent stays a participle: `une mesure enjointe par …`
-    text = "La prefecture a précisé que « les personnes seront accueillies »."
-    assert [s.speaker for s in ex.extract(text.replace("prefecture", "préfecture"))] == [
-        "préfecture"
-    ]
+    # and a prefecture is a body that speaks
+    text = "La préfecture a précisé que « les personnes seront accueillies »."
+    assert [s.speaker for s in ex.extract(text)] == ["préfecture"]
