@@ -773,3 +773,14 @@ def test_a_form_both_present_and_participle_on_the_subject_is_the_present(ex):
     # and a prefecture is a body that speaks
     text = "La préfecture a précisé que « les personnes seront accueillies »."
     assert [s.speaker for s in ex.extract(text)] == ["préfecture"]
+
+
+def test_selon_lui_and_d_apres(ex):
+    text = "Le porte-parole du Kremlin, Dmitri Peskov, a réagi. Selon lui, l'Otan « doit cesser son expansion »."
+    assert [(s.speaker, s.type, s.targets) for s in ex.extract(text)] == [
+        ("Dmitri Peskov", "demand", ("NATO",))
+    ]
+    text = "D'après le ministère russe de la défense, l'Ukraine prépare une provocation."
+    assert [(s.speaker, s.speaker_actor) for s in ex.extract(text)] == [
+        ("ministère russe de la défense", "RUS")
+    ]

@@ -15,9 +15,14 @@ def selon_cues(sent: Span, toks: list[Token]) -> list[Cue]:
     cues = []
     for tok in toks:
         low = tok.lower_
-        if low in SELON and tok.dep_ == "case":
+        if low in SELON and (
+            tok.dep_ == "case"
+            or (low == "après" and tok.dep_ == "fixed" and tok.head.dep_ == "case")
+        ):
             if low == "après" and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"d'", "d’"}):
                 continue
+            if tok.dep_ == "fixed":
+                tok = tok.head  # `D'après X`: `après` hangs on the `d'`, the phrase's case
             x = tok.head
             if x.pos_ == "PRON" and x.lower_ in {"laquelle", "lequel", "lesquels", "lesquelles"}:
                 continue

@@ -76,9 +76,12 @@ def resolve_speakers(
                 # a subject named after the last agreeing speaker is the nearer antecedent
                 nearer = subject_before(ctx, c.tok.i, c.pronoun, max(since, _prev_sent(c.tok)))
                 sp = nearer or sp
-                if sp is None and c.pronoun.lstrip("-") in {"il", "elle"}:
+                if sp is None and c.pronoun.lstrip("-") in {"il", "elle", "lui"}:
+                    # (`Selon lui, …` after a named speaker's sentence with no cue)
                     g = "f" if "elle" in c.pronoun else "m"
                     sp = last_person_before(ctx, c.tok.i, g) or _role_before(ctx, c.tok, g)
+                    if sp is not None and c.pronoun == "lui" and not (sp.name or "")[:1].isupper():
+                        sp = None  # `Selon lui` takes up a named person only
             elif _narrative_infinitive(c.tok) and history:
                 sp = history[-1]
             else:
@@ -193,7 +196,7 @@ def _role_before(ctx: DocContext, tok: Token, gender: str) -> Speaker | None:
 def last_person_before(ctx: DocContext, i: int, gender: str = "") -> Speaker | None:
     """`Celui-ci`, or a pronoun with no earlier speaker: the person named last before `i`."""
     for start, name in reversed(ctx.person_spans):
-        if start >= i:
+        if start >= i or not name[:1].isupper():
             continue
         sp = _person(ctx, ctx.full_name(name), "", ctx.doc[start])
         if gender and sp.gender and sp.gender != gender:

@@ -106,6 +106,9 @@ def name_gender(name: str) -> str:
 
 def np_text(toks: list[Token]) -> str:
     """Written form of a collective speaker, without its leading article."""
+    # a leading preposition (`D'après le ministère`) is no part of the name
+    while toks and toks[0].pos_ == "ADP":
+        toks = toks[1:]
     if toks:
         # keep the stretch around the head only: no gaps, no trailing clause
         run = [toks[0]]
