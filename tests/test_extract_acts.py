@@ -363,3 +363,8 @@ def test_consequences_spoken_of_are_no_warning(ex):
 def test_calling_someone_to_a_place_is_no_call_to_act(ex):
     assert acts(ex, "Le Kremlin a appelé son nouvel ambassadeur à Washington.") == []
     assert [t for _, t, _ in acts(ex, "Le Kremlin a appelé Washington à la retenue.")] == ["demand"]
+
+
+def test_raising_the_cost_for_someone_warns_them(ex):
+    text = "Le président français a affirmé que les sanctions visaient à alourdir le coût de la guerre pour Moscou."
+    assert acts(ex, text) == [("FRA", "warning", ("RUS",))]
