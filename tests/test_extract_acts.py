@@ -366,5 +366,7 @@ def test_calling_someone_to_a_place_is_no_call_to_act(ex):
 
 
 def test_raising_the_cost_for_someone_warns_them(ex):
-    text = "Le président français a affirmé que les sanctions visaient à alourdir le coût de la guerre pour Moscou."
-    assert acts(ex, text) == [("FRA", "warning", ("RUS",))]
+    text = "« Le prix à payer sera immense pour Moscou », a déclaré Joe Biden."
+    assert acts(ex, text) == [("USA", "warning", ("RUS",))]
+    text = "« Nous allons rendre insoutenable le coût de cette guerre », a déclaré Joe Biden."
+    assert [t for _, t, _ in acts(ex, text)] == ["warning"]
