@@ -121,3 +121,20 @@ def test_line_breaks_matches_reference(text):
     line_breaks(fast)
     _reference_line_breaks(slow)
     assert fast.to_array([SENT_START]).tolist() == slow.to_array([SENT_START]).tolist()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le chef de l’Eglise catholique enjoint aux catholiques de « ne pas décider ».",
+        "Moscou somme Kiev de rendre les armes à Marioupol",
+        "Moscou avertit qu'elle considérera les convois comme des cibles légitimes",
+        "La Russie expulse des diplomates et menace de rompre ses relations avec l'UE",
+        "Poutine a multiplié les menaces contre l'Occident.",
+        "L'ultimatum lancé par Moscou aux défenseurs de Marioupol a expiré.",
+        "D'après le ministère russe de la défense, l'Ukraine prépare une provocation.",
+        "Lavrov : l'Occident « doit cesser » de livrer des armes à Kiev\nIl parlait à Moscou.",
+    ],
+)
+def test_what_the_extractor_now_reads_passes_the_prefilter(pf, text):
+    assert pf.keep(text)

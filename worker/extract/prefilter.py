@@ -24,6 +24,8 @@ IRREGULAR = {
     "croire": "croit croient cru croyait croyant croire",
     "vouloir": "veut veulent voulu voulait voudrait voudraient",
     "repondre": "repond repondent repondu repondait repondant repondre",
+    "enjoindre": "enjoint enjoints enjoignent enjoignait enjoignaient enjoindra enjoindrait "
+    "enjoignant enjoindre",
     "interdire": "interdit interdisent interdisait interdire",
     "mettre_en_garde": "en garde",
     "faire_savoir": "fait savoir font savoir fait valoir font valoir",
