@@ -784,3 +784,15 @@ def test_selon_lui_and_d_apres(ex):
     assert [(s.speaker, s.speaker_actor) for s in ex.extract(text)] == [
         ("ministère russe de la défense", "RUS")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La Russie ne gagnera pas cette guerre, estime, dans une tribune au « Monde », "
+        "l'historienne Anne Dupont.",
+        "« L'Otan sort renforcée de la crise », juge le chercheur Pierre Grosser.",
+    ],
+)
+def test_an_inverted_subject_after_an_adjunct_or_a_misread_incise_verb(ex, text):
+    assert [s.speaker for s in ex.extract(text)] in (["Anne Dupont"], ["Pierre Grosser"])

@@ -221,6 +221,8 @@ class Lexicon:
         prev = doc[tok.i - 1] if tok.i > 0 else None
         if prev is not None and prev.pos_ in {"ADP", "DET"}:
             return None  # `conférence de presse`: a noun after all
+        if prev is not None and prev.text == "," and tok.i > 1 and doc[tok.i - 2].text in '»”"':
+            return guess  # `« … », juge le chercheur X`: an incise after a quotation
         if nxt is not None and nxt.lower_ in {"que", "qu'", "qu’", ":", "à", "au", "aux"}:
             return guess
         if any(c.dep_ == "ccomp" for c in tok.children):

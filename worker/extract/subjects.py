@@ -293,7 +293,31 @@ def inverted_nominal(v: Token, quotes: QuoteIndex) -> list[Token]:
             and not any(g.dep_ == "case" for g in c.children)
         ):
             return [c, *conjuncts(c)]
-    return []
+    return _after_adjunct(v, sent.end)
+
+
+def _after_adjunct(v: Token, end: int) -> list[Token]:
+    """`…, estime, dans une tribune au « Monde », l'historienne X.`, `», juge le chercheur X.`:
+    the noun phrase after the verb (and after an adjunct between commas) that ends the
+    sentence is the inverted subject, however the parser attached it."""
+    doc = v.doc
+    i = v.i + 1
+    if i < end and doc[i].text == "," and i + 1 < end and doc[i + 1].pos_ == "ADP":
+        close = next((k for k in range(i + 2, min(end, i + 14)) if doc[k].text == ","), None)
+        if close is None:
+            return []
+        i = close + 1
+    # (`a déclaré mardi le ministre X`: the day is no subject, the phrase after it may be)
+    while i < end and (doc[i].pos_ == "DET" or lemma(doc[i]).lower() in TIME_WORDS):
+        i += 1
+    if i >= end or doc[i].pos_ not in {"NOUN", "PROPN"}:
+        return []
+    head = doc[i]
+    last = max(t.i for t in head.subtree) if head.head.i != head.i else i
+    rest = [t for t in doc[last + 1 : end] if not t.is_space]
+    if rest and not all(t.is_punct for t in rest):
+        return []  # the phrase does not end the sentence: an object, not the subject
+    return [head]
 
 
 def actor_before(v: Token) -> list[Token]:
