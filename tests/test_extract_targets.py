@@ -244,3 +244,17 @@ def test_the_doer_of_a_blamed_act_and_a_second_accused_are_targets(extractor):
     assert (s.type, s.targets) == ("accusation", ("RUS",))
     [s] = extractor.extract("Moscou a accusé les Etats-Unis et l'Otan de provocation.")
     assert (s.type, set(s.targets)) == ("accusation", {"USA", "NATO"})
+
+
+def test_a_pronoun_takes_up_the_subject_opening_the_sentence_before(extractor):
+    text = "Jens Stoltenberg a rencontré Sergueï Lavrov. Il lui a demandé de retirer les troupes russes."
+    assert [(s.speaker, s.targets) for s in extractor.extract(text)] == [
+        ("Jens Stoltenberg", ("RUS",))
+    ]
+
+
+def test_ones_own_allies(extractor):
+    [s] = extractor.extract("L'Ukraine a appelé ses alliés à livrer des avions de combat.")
+    assert s.targets == ("WEST",)
+    [s] = extractor.extract("La Pologne a appelé ses alliés à livrer des chars.")
+    assert s.targets == ("NATO",)

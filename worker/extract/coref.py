@@ -75,6 +75,10 @@ def resolve_speakers(
                 )
                 # a subject named after the last agreeing speaker is the nearer antecedent
                 nearer = subject_before(ctx, c.tok.i, c.pronoun, max(since, _prev_sent(c.tok)))
+                if nearer is None and sp is None:
+                    # no earlier speaker: the subject opening the sentence before (`Jens
+                    # Stoltenberg a rencontré Sergueï Lavrov. Il lui a demandé …`)
+                    nearer = subject_before(ctx, c.tok.i, c.pronoun, _prev_sent(c.tok) - 1)
                 sp = nearer or sp
                 if sp is None and c.pronoun.lstrip("-") in {"il", "elle", "lui"}:
                     # (`Selon lui, …` after a named speaker's sentence with no cue)

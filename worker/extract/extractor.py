@@ -49,6 +49,7 @@ from .targets import (
     doer_of,
     last_mention_actor,
     named_next,
+    own_allies,
     salient_counterpart,
 )
 from .titles import title_statements
@@ -283,6 +284,8 @@ class Extractor:
             if type_ == "warning":
                 targets = condition_subject(ctx, content, exclude)
             targets = targets or content_targets(ctx, content, exclude)
+        if not targets and type_ in {"demand", "offer"}:
+            targets = own_allies(cue.tok, sp.actor)  # `appelle ses alliés à …`
         if not targets and type_ == "demand":
             # a misparsed `somme Kiev de …`, `presse Israël de …`: the name right after the cue
             targets = named_next(ctx, cue.tok, exclude)

@@ -141,6 +141,19 @@ def _and_next(ctx: DocContext, end: int) -> list[str]:
     return [m.actor] if m is not None and m.actor and m.person is None else []
 
 
+def own_allies(cue: Token, actor: str | None) -> list[str]:
+    """`l'Ukraine appelle ses alliés à …`: Kiev's allies are the West, a member's NATO."""
+    if actor is None:
+        return []
+    for c in cue.children:
+        if c.dep_ in {"obj", "obl:arg", "iobj", "obl"} and lemma(c).lower() in {"allié", "alliés"}:
+            if any(d.lower_ in {"ses", "leurs", "nos"} for d in c.children):
+                if actor == "UKR":
+                    return ["WEST"]
+                return ["NATO"] if actor in NATO_MEMBERS else []
+    return []
+
+
 def _their_allies(ctx: DocContext, end: int, actor: str) -> str | None:
     """`Washington et ses alliés`, `Kiev et ses alliés occidentaux`: the allies' code."""
     doc = ctx.doc
