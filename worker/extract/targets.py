@@ -146,11 +146,14 @@ def own_allies(cue: Token, actor: str | None) -> list[str]:
     if actor is None:
         return []
     for c in cue.children:
-        if c.dep_ in {"obj", "obl:arg", "iobj", "obl"} and lemma(c).lower() in {"allié", "alliés"}:
-            if any(d.lower_ in {"ses", "leurs", "nos"} for d in c.children):
-                if actor == "UKR":
-                    return ["WEST"]
-                return ["NATO"] if actor in NATO_MEMBERS else []
+        if (
+            c.dep_ in {"obj", "obl:arg", "iobj", "obl"}
+            and lemma(c).lower() in {"allié", "alliés"}
+            and any(d.lower_ in {"ses", "leurs", "nos"} for d in c.children)
+        ):
+            if actor == "UKR":
+                return ["WEST"]
+            return ["NATO"] if actor in NATO_MEMBERS else []
     return []
 
 
