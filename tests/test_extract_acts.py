@@ -370,3 +370,8 @@ def test_raising_the_cost_for_someone_warns_them(ex):
     assert acts(ex, text) == [("USA", "warning", ("RUS",))]
     text = "« Nous allons rendre insoutenable le coût de cette guerre », a déclaré Joe Biden."
     assert [t for _, t, _ in acts(ex, text)] == ["warning"]
+
+
+def test_a_present_participle_claims_by_its_own_object(ex):
+    text = "Vladimir Poutine signe un décret revendiquant l’annexion de la centrale de Zaporijia"
+    assert [t for _, t, _ in acts(ex, text)] == ["statement"]

@@ -225,6 +225,8 @@ def sense_of(tok: Token, key: str, lex: Lexicon) -> str | None:
         tok.dep_.startswith("acl")
         and tok.head.pos_ == "NOUN"
         and (tok.dep_ == "acl" or any(c.lower_ in {"que", "qu'", "qu’"} for c in objects))
+        # (a present participle has its own object: `un décret revendiquant l'annexion`)
+        and not ("Pres" in tok.morph.get("Tense", []) and objects)
     ):
         objects = [tok.head]
     clause = any(c.dep_ in {"ccomp", "xcomp", "csubj"} for c in tok.children) or any(
