@@ -375,3 +375,8 @@ def test_raising_the_cost_for_someone_warns_them(ex):
 def test_a_present_participle_claims_by_its_own_object(ex):
     text = "Vladimir Poutine signe un décret revendiquant l’annexion de la centrale de Zaporijia"
     assert [t for _, t, _ in acts(ex, text)] == ["statement"]
+
+
+def test_a_promise_not_to_tolerate_warns(ex):
+    text = "« Nous ne tolérerons pas une telle provocation », a déclaré Dmitri Peskov."
+    assert [t for _, t, _ in acts(ex, text)] == ["warning"]
