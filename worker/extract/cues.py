@@ -12,7 +12,7 @@ from spacy.parts_of_speech import PROPN as _PROPN
 from spacy.parts_of_speech import VERB as _VERB
 from spacy.tokens import Doc, Span, Token
 
-from .lexicon import Lexicon
+from .lexicon import Lexicon, nounish
 from .pipeline import lemma, sent_of
 from .quotes import QuoteIndex
 from .subjects import (
@@ -207,12 +207,12 @@ def verb_cues(sent: Span, toks: list[Token], lex: Lexicon, quotes: QuoteIndex) -
     for tok in toks:
         misread = lex.misread.get(tok.lower_)
         # a lowercase proper noun is a tagger's slip (`Moscou somme Kiev de …`)
-        nounish = tok.pos_ in {"NOUN", "ADJ"} or (tok.pos_ == "PROPN" and tok.text.islower())
-        if tok.pos_ != "VERB" and not nounish and misread is None:
+        misreadable = nounish(tok)
+        if tok.pos_ != "VERB" and not misreadable and misread is None:
             continue
         if quotes.inside(tok.idx) and not _scare_quoted(tok, quotes):
             continue
-        guess = misread or (lex.verb_misread_as_noun(tok) if nounish else None)
+        guess = misread or (lex.verb_misread_as_noun(tok) if misreadable else None)
         if tok.pos_ != "VERB" and guess is None:
             continue
         hit = lex.match_verb(tok, guess)

@@ -287,20 +287,26 @@ class Extractor:
         if not targets and type_ in {"demand", "offer"}:
             targets = own_allies(cue.tok, sp.actor)  # `appelle ses alliés à …`
         if not targets and type_ == "demand":
-            # a misparsed `somme Kiev de …`, `presse Israël de …`: the name right after the cue
-            targets = named_next(ctx, cue.tok, exclude)
-        if not targets and type_ == "demand" and sp.actor and binds_us(content):
-            # `« nous devons nous préparer »`: the speaker's own side must act
-            targets = [sp.actor]
-        if not targets and type_ == "demand" and asks_the_other_side(cue.tok):
-            # `réclame un couloir humanitaire`, `exige l'arrêt de la guerre`: of the other side
-            targets = salient_counterpart(ctx, exclude)
+            targets = _implied_addressee(ctx, cue.tok, content, sp.actor, exclude)
         if not targets and type_ != "demand":
             # `dénonce une « détention illégale »`, `avertit que …` with no one named in the
             # act: whom the sentence names, else the other side the text is mostly about
             targets = actors_in(ctx, list(sent), exclude, adjectives=False)[:1]
             targets = targets or salient_counterpart(ctx, exclude)
         return targets
+
+
+def _implied_addressee(
+    ctx: DocContext, cue: Token, content: list[Token], actor: str | None, exclude: set[str | None]
+) -> list[str]:
+    """Who a demand asks when the parse names no one: the name right after a misparsed cue
+    (`somme Kiev de …`), the speaker's own side (`« nous devons nous préparer »`), the other
+    side when only it can grant what is asked (`réclame un couloir humanitaire`)."""
+    return (
+        named_next(ctx, cue, exclude)
+        or ([actor] if actor and binds_us(content) else [])
+        or (salient_counterpart(ctx, exclude) if asks_the_other_side(cue) else [])
+    )
 
 
 def _without_cue(name: str | None, cue: Cue) -> str | None:

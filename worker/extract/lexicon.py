@@ -18,6 +18,12 @@ MODALITY_KINDS = ("warning", "demand", "condition", "rejection", "accusation", "
 REFLEXIVE = {"se", "s'", "s’", "me", "m'", "m’", "nous", "vous", "te", "t'", "t’"}
 
 
+def nounish(tok: Token) -> bool:
+    """Tagged a noun or an adjective, or a lowercase proper noun (a tagger's slip): a word
+    that may be a verb the model misread."""
+    return tok.pos_ in {"NOUN", "ADJ"} or (tok.pos_ == "PROPN" and tok.text.islower())
+
+
 @dataclass(frozen=True)
 class Locution:
     """A multiword cue: head verb lemma, then lemmas that follow it closely."""
@@ -187,8 +193,7 @@ class Lexicon:
         if low in self.misread:
             return True
         pos = tok.pos_
-        nounish = pos in {"NOUN", "ADJ"} or (pos == "PROPN" and tok.text.islower())
-        if nounish and _er_lemma(low, self.verbs) is not None:
+        if nounish(tok) and _er_lemma(low, self.verbs) is not None:
             return True
         if pos == "NOUN" and self.noun_type(tok) is not None:
             return True
@@ -207,8 +212,7 @@ class Lexicon:
             guess = self._er_guess[low] = _er_lemma(low, self.verbs)
         if guess is None:  # first: the cheapest test, and it rejects nearly every noun
             return None
-        nounish = tok.pos_ in {"NOUN", "ADJ"} or (tok.pos_ == "PROPN" and tok.text.islower())
-        if not nounish or any(c.dep_ == "det" for c in tok.children):
+        if not nounish(tok) or any(c.dep_ == "det" for c in tok.children):
             return None
         if tok.text[:1].isupper() and not tok.is_sent_start:
             return None  # `l'Agence France-Presse`: a name
