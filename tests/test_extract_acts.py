@@ -380,3 +380,10 @@ def test_a_present_participle_claims_by_its_own_object(ex):
 def test_a_promise_not_to_tolerate_warns(ex):
     text = "« Nous ne tolérerons pas une telle provocation », a déclaré Dmitri Peskov."
     assert [t for _, t, _ in acts(ex, text)] == ["warning"]
+
+
+def test_consequences_an_act_will_have_warn(ex):
+    text = "« Une adhésion de la Finlande aurait des conséquences », a déclaré Dmitri Peskov."
+    assert acts(ex, text) == [("RUS", "warning", ("FIN",))]
+    text = "« Les sanctions ont eu des conséquences sur notre économie », a dit Sergueï Lavrov."
+    assert [t for _, t, _ in acts(ex, text)] == ["statement"]

@@ -234,6 +234,8 @@ def _consequences(content: list[Token]) -> bool:
         pour = next((k for k, x in enumerate(after) if x.lower_ == "pour"), None)
         if pour is not None and any(x.pos_ == "PROPN" for x in after[pour + 1 : pour + 4]):
             return True  # `des conséquences … pour Moscou`
+        if t.dep_ == "obj" and t.head.pos_ in {"VERB", "AUX"} and _future(t.head):
+            return True  # `aurait des conséquences`, `entraînera des conséquences`
         if t.dep_ == "nsubj":
             # `les conséquences seront terribles`: the consequences are the subject, foretold
             head = t.head
