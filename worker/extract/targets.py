@@ -151,9 +151,8 @@ def own_allies(cue: Token, actor: str | None) -> list[str]:
             and lemma(c).lower() in {"allié", "alliés"}
             and any(d.lower_ in {"ses", "leurs", "nos"} for d in c.children)
         ):
-            if actor == "UKR":
-                return ["WEST"]
-            return ["NATO"] if actor in NATO_MEMBERS else []
+            allies = allies_of(actor)
+            return [allies] if allies else []
     return []
 
 
@@ -166,6 +165,11 @@ def _their_allies(ctx: DocContext, end: int, actor: str) -> str | None:
         return None
     if end + 3 < len(doc) and lemma(doc[end + 3]) == "occidental":
         return "WEST"
+    return allies_of(actor)
+
+
+def allies_of(actor: str) -> str | None:
+    """Whose allies `ses alliés` are: Kiev's are the West, a NATO member's NATO."""
     if actor == "UKR":
         return "WEST"
     return "NATO" if actor in NATO_MEMBERS else None
